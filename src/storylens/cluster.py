@@ -1,0 +1,569 @@
+"""Online, time-aware story clustering: which articles report the same event.
+
+Each article is assigned when it arrives and sees only the articles before it.
+It becomes a sparse vector of TF-IDF weights over stemmed words plus cheap
+named-entity features (capitalised name sequences, numbers); document
+frequencies are updated incrementally. A story is the centroid (sum) of its
+articles' unit vectors. Candidate stories come from an inverted index over the
+article's rarest terms (bounded posting lists, newest stories first, and a time
+window), so assignment costs the same against a store of a thousand or a
+million articles. Similarity is the cosine to the story centroid times a time
+decay on the distance in days between the article's date and the story's date
+range. When an article sits close to two stories, the two are merged (story
+fragments are a common failure of single-pass clustering).
+
+>>> c = StoryClusterer()
+>>> c.assign("a", "Quake kills 12 in Peru", "A strong earthquake struck Lima, Peru on Monday.", "2024-02-05")
+('s000001', 0.0)
+>>> c.assign("b", None, "Earthquake in Lima, Peru kills 12 people on Monday.", "2024-02-05")[0]
+'s000001'
+>>> len(c)
+1
+
+The default path uses no neural model: only regular expressions, a Snowball
+stemmer (PyStemmer) and dictionaries.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+
+from .errors import NotFoundError, ValidationError
+
+try:  # PyStemmer (C); falls back to the identity when it is missing
+    import Stemmer as _PyStemmer
+
+    _STEM = _PyStemmer.Stemmer("english").stemWord
+except ImportError:  # pragma: no cover - PyStemmer is a declared dependency
+    def _STEM(w: str) -> str:
+        return w
+
+
+__all__ = ["ClusterConfig", "StoryClusterer", "featurize"]
+
+_FORMAT = "storylens.cluster/1"
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Every parameter of :class:`StoryClusterer`. The defaults are the one fixed
+    configuration used for every corpus in ``bench/stories.py`` (chosen on the
+    ECB+ topics 1-35 and GoogleNews dev sets; see docs/benchmarks.md).
+
+    >>> ClusterConfig().threshold
+    0.3
+    """
+
+    #: minimum (decayed) cosine between an article and a story centroid to join it
+    threshold: float = 0.3
+    #: an article whose second-best story also reaches this (decayed) cosine
+    #: merges that story into the one it joined; 1.0 or more disables merging
+    merge_threshold: float = 0.5
+    #: weight multiplier of entity features (capitalised names, their parts)
+    entity_weight: float = 2.0
+    #: weight multiplier of number features (ages, counts, years, dates)
+    number_weight: float = 1.0
+    #: the title's terms count this many times (titles are short and dense)
+    title_weight: float = 2.0
+    #: days of date difference with no decay at all
+    decay_grace_days: float = 3.0
+    #: beyond the grace period similarity is multiplied by exp(-extra_days / tau)
+    decay_tau_days: float = 10.0
+    #: stories whose date range ends more than this many days before the article
+    #: are not candidates (0 disables the window)
+    window_days: float = 60.0
+    #: number of an article's highest-weighted terms looked up in the inverted index
+    query_terms: int = 24
+    #: stories kept per posting list (newest first); bounds time per article
+    max_postings: int = 200
+    #: at most this many candidate stories are scored exactly
+    max_candidates: int = 40
+    #: terms that occur in more than this share of articles are not indexed
+    #: (applies once ``min_docs_for_df_cut`` articles have been seen)
+    max_df_ratio: float = 0.05
+    min_docs_for_df_cut: int = 200
+    #: a story centroid keeps at most this many terms (the heaviest)
+    max_story_terms: int = 400
+    #: terms of an article vector kept (the heaviest); bounds memory and time
+    max_doc_terms: int = 200
+    #: articles remembered per story as candidates for its central article
+    central_pool: int = 8
+
+
+# --------------------------------------------------------------------------- features
+
+_STOP = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been before being below
+    between both but by can cannot could did didn't do does doesn't doing don't down during each few for from further
+    had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how
+    how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not
+    of off on once only or other ought our ours ourselves out over own same shan't she she'd she'll she's should
+    shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd
+    they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've were
+    weren't what what's when when's where where's which while who who's whom why why's will with won't would
+    wouldn't you you'd you'll you're you've your yours yourself yourselves said says say saying told tell according
+    also just like would could one two new may might must shall us mr mrs ms dr per via yet still even much many
+    well back get got go going went come came since around amid among another however whether including""".split()
+)
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?|\d+(?:[.,:]\d+)*")
+_SENT_END = re.compile(r"[.!?]['\"”’)\]]*\s+|\n+")
+_ALPHA_START = re.compile(r"[^\W\d_]")
+
+
+def _is_cap(tok: str) -> bool:
+    return tok[0].isupper() and not tok.isupper() or (tok.isupper() and len(tok) > 1)
+
+
+def _tokens(text: str, weight: float, out: dict[str, float], cfg: ClusterConfig) -> None:
+    """Add the features of ``text`` (counts times ``weight``) to ``out``."""
+    ew, nw = cfg.entity_weight, cfg.number_weight
+    for sent in _SENT_END.split(text):
+        if not sent:
+            continue
+        toks = _TOKEN.findall(sent)
+        name: list[str] = []
+        for i, tok in enumerate(toks):
+            c0 = tok[0]
+            if c0.isdigit():
+                if name:
+                    _flush_name(name, weight, out, ew)
+                    name = []
+                key = "#" + tok.replace(",", "")
+                out[key] = out.get(key, 0.0) + weight * nw
+                continue
+            low = tok.lower().replace("’", "'")
+            cap = _is_cap(tok)
+            if low in _STOP:
+                if name:
+                    _flush_name(name, weight, out, ew)
+                    name = []
+                continue
+            stem = _STEM(low.strip("'-"))
+            if not stem:
+                continue
+            out[stem] = out.get(stem, 0.0) + weight
+            if cap and (i > 0 or name or tok.isupper()):
+                name.append(low)
+            elif cap and i == 0:
+                name.append(low)  # sentence-initial capital: a name only if others follow
+            elif name:
+                _flush_name(name, weight, out, ew)
+                name = []
+        if name:
+            _flush_name(name, weight, out, ew)
+
+
+def _flush_name(name: list[str], weight: float, out: dict[str, float], ew: float) -> None:
+    for part in name:
+        key = "@" + part
+        out[key] = out.get(key, 0.0) + weight * ew
+    if len(name) > 1:
+        key = "@" + " ".join(name)
+        out[key] = out.get(key, 0.0) + weight * ew
+
+
+def featurize(title: str | None, text: str, config: ClusterConfig | None = None) -> dict[str, float]:
+    """Raw feature counts of one article: stemmed words, ``@name`` parts and phrases
+    of capitalised sequences, ``#number`` tokens; title terms count ``title_weight`` times.
+
+    >>> f = featurize(None, "Tara Reid checked into rehab at 33.")
+    >>> f["@tara reid"], f["#33"], f["rehab"]
+    (2.0, 1.0, 1.0)
+    """
+    cfg = config or ClusterConfig()
+    out: dict[str, float] = {}
+    if title:
+        _tokens(title, cfg.title_weight, out, cfg)
+    _tokens(text or "", 1.0, out, cfg)
+    return out
+
+
+def _day(published: str | None, doc_id: str) -> int | None:
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError as e:
+        raise ValidationError(
+            f"article {doc_id!r}: published date {published!r} is not ISO YYYY-MM-DD; fix or omit the date"
+        ) from e
+
+
+# --------------------------------------------------------------------------- stories
+
+
+class _Story:
+    __slots__ = ("sid", "vec", "norm2", "n", "first", "last", "pool", "members")
+
+    def __init__(self, sid: str):
+        self.sid = sid
+        self.vec: dict[str, float] = {}
+        self.norm2 = 0.0
+        self.n = 0
+        self.first: int | None = None
+        self.last: int | None = None
+        self.pool: list[tuple[str, dict[str, float]]] = []  # central-article candidates
+        self.members: list[str] = []
+
+    def sim(self, doc: dict[str, float]) -> float:
+        if self.norm2 <= 0.0:
+            return 0.0
+        v = self.vec
+        s = 0.0
+        for t, w in doc.items():
+            x = v.get(t)
+            if x is not None:
+                s += w * x
+        return s / math.sqrt(self.norm2)
+
+
+class StoryClusterer:
+    """Online story clustering; see the module docstring for the method.
+
+    >>> c = StoryClusterer()
+    >>> c.assign("x1", None, "Tara Reid checked into Promises rehab in Malibu.", None)
+    ('s000001', 0.0)
+    >>> c.assign("x2", None, "Lindsay Lohan left Betty Ford for a rehab in Malibu.", None)[0]
+    's000002'
+    >>> c.central_article("s000001")
+    'x1'
+    """
+
+    def __init__(self, config: ClusterConfig | None = None):
+        self.config = config or ClusterConfig()
+        self._df: dict[str, int] = {}
+        self._ndocs = 0
+        self._next = 1
+        self._stories: dict[str, _Story] = {}
+        self._alias: dict[str, str] = {}  # merged story id -> the id it merged into
+        self._doc_story: dict[str, str] = {}
+        self._post: dict[str, list[str]] = {}  # term -> story ids, oldest first
+        self._merges: list[tuple[str, str]] = []
+        self._latest: int | None = None
+
+    # ------------------------------------------------------------------ public API
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def assign(
+        self,
+        doc_id: str,
+        title: str | None,
+        text: str,
+        published: str | None,
+        force_story: str | None = None,
+    ) -> tuple[str, float]:
+        """Assign one article to a story and return ``(story_id, similarity)``.
+
+        A new story (similarity 0.0) is opened when no story is close enough.
+        ``force_story`` puts the article into that story (e.g. it duplicates an
+        earlier article of it) and still updates the story's profile.
+
+        >>> c = StoryClusterer()
+        >>> c.assign("d1", None, "Flooding in Porto Alegre displaced 80,000 people.", "2024-05-06")
+        ('s000001', 0.0)
+        >>> c.assign("d2", None, "Unrelated words entirely.", None, force_story="s000001")[0]
+        's000001'
+        """
+        cfg = self.config
+        if doc_id in self._doc_story:
+            return self.resolve(self._doc_story[doc_id]), 1.0
+        day = _day(published, doc_id)
+        doc = self._vectorize(title, text)
+        if day is not None and (self._latest is None or day > self._latest):
+            self._latest = day
+
+        if force_story is not None:
+            sid = self.resolve(force_story)
+            if sid not in self._stories:
+                raise NotFoundError(f"story {force_story!r} does not exist; pass an id returned by assign()")
+            st = self._stories[sid]
+            sim = st.sim(doc)
+            self._add(st, doc_id, doc, day)
+            return sid, sim
+
+        scored = self._score(doc, day)
+        if scored and scored[0][0] >= cfg.threshold:
+            sim, st = scored[0]
+            self._add(st, doc_id, doc, day)
+            for sim2, other in scored[1:]:
+                if sim2 < cfg.merge_threshold:
+                    break
+                st = self._merge(st, other)
+            return st.sid, sim
+        st = self._new_story()
+        self._add(st, doc_id, doc, day)
+        return st.sid, 0.0
+
+    def story_of(self, doc_id: str) -> str:
+        """Current story id of an assigned article (follows merges).
+
+        >>> c = StoryClusterer(); _ = c.assign("d1", None, "Some text here.", None)
+        >>> c.story_of("d1")
+        's000001'
+        """
+        if doc_id not in self._doc_story:
+            raise NotFoundError(f"article {doc_id!r} was never assigned to a story; assign it first")
+        return self.resolve(self._doc_story[doc_id])
+
+    def resolve(self, story_id: str) -> str:
+        """The live id of ``story_id``: itself, or the story it was merged into.
+
+        >>> StoryClusterer().resolve("s000009")
+        's000009'
+        """
+        while story_id in self._alias:
+            story_id = self._alias[story_id]
+        return story_id
+
+    def pop_merges(self) -> list[tuple[str, str]]:
+        """Return and forget the merges since the last call, as ``(gone_id, kept_id)``
+        pairs in order; the pipeline relabels the articles of ``gone_id``.
+
+        >>> StoryClusterer().pop_merges()
+        []
+        """
+        out, self._merges = self._merges, []
+        return out
+
+    def members(self, story_id: str) -> list[str]:
+        """Doc ids of a story in arrival order.
+
+        >>> c = StoryClusterer(); _ = c.assign("d1", None, "Some text here.", None)
+        >>> c.members("s000001")
+        ['d1']
+        """
+        return list(self._get(story_id).members)
+
+    def central_article(self, story_id: str) -> str:
+        """Doc id of the story's most central article (highest cosine to the
+        centroid among a small pool of the best candidates seen).
+
+        >>> c = StoryClusterer(); _ = c.assign("d1", None, "Some text here.", None)
+        >>> c.central_article("s000001")
+        'd1'
+        """
+        st = self._get(story_id)
+        best = max(st.pool, key=lambda p: st.sim(p[1]))  # first of equals wins
+        return best[0]
+
+    def to_bytes(self) -> bytes:
+        """Serialise the whole state (zlib-compressed JSON; no pickle).
+
+        >>> c = StoryClusterer(); _ = c.assign("d1", None, "Some text here.", None)
+        >>> StoryClusterer.from_bytes(c.to_bytes()).story_of("d1")
+        's000001'
+        """
+        state = {
+            "format": _FORMAT,
+            "config": asdict(self.config),
+            "df": self._df,
+            "ndocs": self._ndocs,
+            "next": self._next,
+            "alias": self._alias,
+            "doc_story": self._doc_story,
+            "post": self._post,
+            "merges": self._merges,
+            "latest": self._latest,
+            "stories": [
+                [s.sid, s.vec, s.norm2, s.n, s.first, s.last, s.pool, s.members] for s in self._stories.values()
+            ],
+        }
+        return zlib.compress(json.dumps(state, separators=(",", ":")).encode("utf-8"), 6)
+
+    @classmethod
+    def from_bytes(cls, b: bytes) -> "StoryClusterer":
+        """Restore a clusterer written by :meth:`to_bytes` (see there for an example)."""
+        try:
+            state = json.loads(zlib.decompress(b).decode("utf-8"))
+        except (zlib.error, ValueError, UnicodeDecodeError) as e:
+            raise ValidationError("story clusterer snapshot is corrupt; rebuild it by re-running the pipeline") from e
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise ValidationError(f"story clusterer snapshot is not in format {_FORMAT!r}; rebuild it")
+        known = {f.name for f in fields(ClusterConfig)}
+        c = cls(ClusterConfig(**{k: v for k, v in state["config"].items() if k in known}))
+        c._df = state["df"]
+        c._ndocs = state["ndocs"]
+        c._next = state["next"]
+        c._alias = state["alias"]
+        c._doc_story = state["doc_story"]
+        c._post = state["post"]
+        c._merges = [tuple(m) for m in state["merges"]]
+        c._latest = state["latest"]
+        for sid, vec, norm2, n, first, last, pool, members in state["stories"]:
+            st = _Story(sid)
+            st.vec, st.norm2, st.n, st.first, st.last = vec, norm2, n, first, last
+            st.pool = [(d, v) for d, v in pool]
+            st.members = members
+            c._stories[sid] = st
+        return c
+
+    # ------------------------------------------------------------------ internals
+
+    def _get(self, story_id: str) -> _Story:
+        sid = self.resolve(story_id)
+        if sid not in self._stories:
+            raise NotFoundError(f"story {story_id!r} does not exist; use an id returned by assign()")
+        return self._stories[sid]
+
+    def _new_story(self) -> _Story:
+        sid = f"s{self._next:06d}"
+        self._next += 1
+        st = _Story(sid)
+        self._stories[sid] = st
+        return st
+
+    def _vectorize(self, title: str | None, text: str) -> dict[str, float]:
+        """Unit TF-IDF vector of an article; updates document frequencies first."""
+        cfg = self.config
+        raw = featurize(title, text, cfg)
+        df = self._df
+        n = self._ndocs
+        for t in raw:
+            df[t] = df.get(t, 0) + 1
+        self._ndocs = n = n + 1
+        vec = {}
+        logn = math.log(n + 1)
+        for t, c in raw.items():
+            vec[t] = (1.0 + math.log(c)) * (logn - math.log(df[t]) + 1.0) if c >= 1 else c * (
+                logn - math.log(df[t]) + 1.0
+            )
+        if len(vec) > cfg.max_doc_terms:
+            vec = dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_doc_terms])
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        return {t: w / norm for t, w in vec.items()}
+
+    def _decay(self, st: _Story, day: int | None) -> float:
+        if day is None or st.first is None:
+            return 1.0
+        gap = st.first - day if day < st.first else (day - st.last if day > st.last else 0)
+        extra = gap - self.config.decay_grace_days
+        if extra <= 0:
+            return 1.0
+        return math.exp(-extra / self.config.decay_tau_days)
+
+    def _query_terms(self, doc: dict[str, float]) -> list[str]:
+        cfg = self.config
+        n = self._ndocs
+        cut = cfg.max_df_ratio * n if n >= cfg.min_docs_for_df_cut else float("inf")
+        df = self._df
+        terms = [t for t in doc if df.get(t, 0) <= cut]
+        terms.sort(key=lambda t: (-doc[t], t))
+        return terms[: cfg.query_terms]
+
+    def _score(self, doc: dict[str, float], day: int | None) -> list[tuple[float, _Story]]:
+        cfg = self.config
+        hits: dict[str, float] = {}
+        for t in self._query_terms(doc):
+            plist = self._post.get(t)
+            if not plist:
+                continue
+            w = doc[t]
+            alias = self._alias
+            for sid in plist:
+                if sid in alias:  # posting lists keep merged ids; resolve lazily
+                    sid = self.resolve(sid)
+                hits[sid] = hits.get(sid, 0.0) + w
+        if not hits:
+            return []
+        cands = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_candidates]
+        out = []
+        window = cfg.window_days
+        for sid, _ in cands:
+            st = self._stories.get(sid)
+            if st is None:
+                continue
+            if window and day is not None and st.last is not None and (day - st.last > window or st.first - day > window):
+                continue
+            s = st.sim(doc) * self._decay(st, day)
+            if s > 0.0:
+                out.append((s, st))
+        out.sort(key=lambda x: (-x[0], x[1].sid))
+        return out
+
+    def _index(self, st: _Story, doc: dict[str, float]) -> None:
+        cap = self.config.max_postings
+        sid = st.sid
+        for t in self._query_terms(doc):
+            plist = self._post.get(t)
+            if plist is None:
+                self._post[t] = [sid]
+                continue
+            if plist[-1] == sid:
+                continue
+            try:
+                plist.remove(sid)
+            except ValueError:
+                pass
+            plist.append(sid)
+            if len(plist) > cap:
+                del plist[0]
+
+    def _add(self, st: _Story, doc_id: str, doc: dict[str, float], day: int | None) -> None:
+        cfg = self.config
+        v = st.vec
+        dot = 0.0
+        for t, w in doc.items():
+            x = v.get(t)
+            if x is None:
+                v[t] = w
+            else:
+                dot += w * x
+                v[t] = x + w
+        st.norm2 += 2.0 * dot + 1.0
+        if len(v) > 2 * cfg.max_story_terms:
+            self._prune(st)
+        st.n += 1
+        st.members.append(doc_id)
+        if day is not None:
+            st.first = day if st.first is None else min(st.first, day)
+            st.last = day if st.last is None else max(st.last, day)
+        self._doc_story[doc_id] = st.sid
+        self._index(st, doc)
+        self._update_pool(st, doc_id, doc)
+
+    def _prune(self, st: _Story) -> None:
+        keep = sorted(st.vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_terms]
+        st.vec = dict(keep)
+        st.norm2 = sum(w * w for _, w in keep)
+
+    def _update_pool(self, st: _Story, doc_id: str, doc: dict[str, float]) -> None:
+        small = dict(sorted(doc.items(), key=lambda kv: (-kv[1], kv[0]))[:40])
+        pool = st.pool + [(doc_id, small)]
+        if len(pool) > self.config.central_pool:
+            order = {d: i for i, d in enumerate(st.members)}
+            pool.sort(key=lambda p: (-st.sim(p[1]), order.get(p[0], 0)))
+            pool = pool[: self.config.central_pool]
+        st.pool = pool
+
+    def _merge(self, keep: _Story, gone: _Story) -> _Story:
+        """Merge two stories; the older id (smaller number) survives."""
+        if gone.sid < keep.sid:
+            keep, gone = gone, keep
+        v = keep.vec
+        for t, w in gone.vec.items():
+            v[t] = v.get(t, 0.0) + w
+        keep.norm2 = sum(w * w for w in v.values())
+        if len(v) > 2 * self.config.max_story_terms:
+            self._prune(keep)
+        keep.n += gone.n
+        keep.members.extend(gone.members)
+        for d in gone.members:
+            self._doc_story[d] = keep.sid
+        if gone.first is not None:
+            keep.first = gone.first if keep.first is None else min(keep.first, gone.first)
+            keep.last = gone.last if keep.last is None else max(keep.last, gone.last)
+        pool = keep.pool + gone.pool
+        order = {d: i for i, d in enumerate(keep.members)}
+        pool.sort(key=lambda p: (-keep.sim(p[1]), order.get(p[0], 0)))
+        keep.pool = pool[: self.config.central_pool]
+        del self._stories[gone.sid]
+        self._alias[gone.sid] = keep.sid
+        self._merges.append((gone.sid, keep.sid))
+        return keep

@@ -1,0 +1,431 @@
+"""Text fingerprints: normalisation, word tokens, shingles and MinHash signatures.
+
+Duplicate detection (:mod:`storylens.dedup`) works on what this module computes:
+
+* :func:`normalize` — NFKC, curly quotes made straight, dashes made ``-``, lower case,
+  whitespace collapsed.  Two texts that differ only in those ways are *exact* copies and
+  have the same :func:`content_hash`.
+* :func:`tokens` — normalised word tokens; dots and apostrophes inside a word are dropped,
+  so ``"U.S."`` and ``"US"`` are both ``"us"`` and ``Iraq’s`` == ``Iraq's`` == ``iraqs``.
+  A word is a run of ASCII letters/digits or non-ASCII characters.
+* shingles — hashes of ``shingle`` (default 3) consecutive tokens.
+* :func:`signature` / :func:`signatures` — one-permutation MinHash (OPH, one pass over the
+  shingles, ``num_perm`` bins, optimal densification of empty bins) stored as 16-bit
+  values ("b-bit MinHash", b = 16), so a signature costs ``2 * num_perm`` bytes.  The
+  fraction of equal positions of two signatures estimates the Jaccard similarity of their
+  shingle sets (the 16-bit truncation adds a bias of at most 2**-16).
+
+The hot loop (tokenising, hashing, binning) runs in numba over one UTF-8 buffer holding a
+whole batch, so a batch of ~500-word articles costs a few microseconds per article beyond
+the Python-side ``str.lower``/``encode``.  Everything is deterministic: no seeds drawn at
+run time, identical results across processes and machines.
+
+>>> normalize("  “U.S.” strike —  Baghdad ")
+'"u.s." strike - baghdad'
+>>> tokens("The U.S.-led coalition’s mission")
+['the', 'us', 'led', 'coalitions', 'mission']
+>>> sig = signature("a drone strike in eastern Baghdad killed a commander")
+>>> sig.shape, sig.dtype.name
+((128,), 'uint16')
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
+
+import numba as nb
+import numpy as np
+
+__all__ = [
+    "normalize",
+    "content_hash",
+    "tokens",
+    "shingle_hashes",
+    "signature",
+    "signatures",
+    "jaccard_estimate",
+    "Fingerprints",
+    "fingerprints",
+    "DEFAULT_NUM_PERM",
+    "DEFAULT_SHINGLE",
+    "DEFAULT_SAMPLE_MOD",
+]
+
+DEFAULT_NUM_PERM = 128
+DEFAULT_SHINGLE = 3
+DEFAULT_SAMPLE_MOD = 8
+
+# --------------------------------------------------------------------------- normalise
+
+# Non-ASCII punctuation folded to ASCII (after NFKC, which already folds ellipsis,
+# full-width forms, ligatures and no-break spaces).
+_FOLD = {
+    **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u2035\u02bc\u02bb\u00b4\u0060"},
+    **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a\u301d\u301e"},
+    **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"},
+    **{c: " " for c in "\u2022\u00b7\u2027\u2219\u25cf\u25aa\u00a0\u2028\u2029\u0085\u1680\u3000"},
+    **{c: "" for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"},
+}
+_FOLD_RE = re.compile("[" + "".join(sorted(_FOLD)) + r"]|[^\S\x00-\x7f]")
+
+
+def _fold(m: re.Match) -> str:
+    return _FOLD.get(m.group(), " ")
+
+
+def _prep(text: str) -> str:
+    """NFKC + punctuation folding + lower case, whitespace left as is (the fast path)."""
+    if not text.isascii():
+        text = _FOLD_RE.sub(_fold, unicodedata.normalize("NFKC", text))
+    return text.lower()
+
+
+def normalize(text: str) -> str:
+    """Return the text as compared for exact copies.
+
+    NFKC; curly quotes, primes and guillemets become ``'`` or ``"``; every dash becomes
+    ``-``; zero-width characters and soft hyphens go; lower case; runs of whitespace
+    become one space; no leading or trailing space.  Other punctuation is kept.
+
+    >>> normalize("Iraq’s  “factor\\u00a0for instability” — ARMY")
+    'iraq\\'s "factor for instability" - army'
+    """
+    return " ".join(_prep(text).split())
+
+
+# --------------------------------------------------------------------------- numba core
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_FNV = np.uint64(0x100000001B3)
+_FNV0 = np.uint64(0xCBF29CE484222325)
+_P2 = np.uint64(0x9E3779B97F4A7C15)
+_SALT_SAMPLE = np.uint64(0xD6E8FEB86659FD93)
+
+
+@nb.njit(inline="always")
+def _mix64(z):
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@nb.njit(inline="always")
+def _is_word(b):
+    # a-z, 0-9 (the text is already lower-cased) or any byte of a non-ASCII character
+    return (b >= 97 and b <= 122) or (b >= 48 and b <= 57) or b >= 128
+
+
+@nb.njit(inline="always")
+def _is_space(b):
+    return b == 32 or (b >= 9 and b <= 13) or (b >= 28 and b <= 31)
+
+
+@nb.njit(cache=True)
+def _word_hashes(buf, start, end, out):
+    """Hash the words of buf[start:end] into out; return how many words."""
+    n = 0
+    inword = False
+    h = _FNV0
+    i = start
+    while i < end:
+        b = buf[i]
+        if _is_word(b):
+            if not inword:
+                inword = True
+                h = _FNV0
+            h = (h ^ np.uint64(b)) * _FNV
+        elif inword:
+            # '.' or "'" between two word characters does not end the word (U.S, it's)
+            if (b == 46 or b == 39) and i + 1 < end and _is_word(buf[i + 1]):
+                pass
+            else:
+                out[n] = _mix64(h)
+                n += 1
+                inword = False
+        i += 1
+    if inword:
+        out[n] = _mix64(h)
+        n += 1
+    return n
+
+
+@nb.njit(cache=True)
+def _shingles_from_words(wh, nw, w, out):
+    """Shingle hashes of nw word hashes (w words each); a text shorter than w words is one
+    shingle.  Returns the number of shingles."""
+    if nw == 0:
+        return 0
+    if nw < w:
+        s = np.uint64(w)
+        for j in range(nw):
+            s = _mix64(s * _P2 + wh[j])
+        out[0] = s
+        return 1
+    ns = nw - w + 1
+    for i in range(ns):
+        s = np.uint64(w)
+        for j in range(w):
+            s = _mix64(s * _P2 + wh[i + j])
+        out[i] = s
+    return ns
+
+
+@nb.njit(cache=True)
+def _content_digest(buf, start, end):
+    """Two 64-bit hashes of buf[start:end] with whitespace runs collapsed to one space and
+    leading/trailing whitespace dropped (i.e. of ``normalize(text)`` when the buffer holds
+    ``_prep(text)``)."""
+    h1 = _FNV0
+    h2 = np.uint64(0x243F6A8885A308D3)
+    pending = False
+    started = False
+    n = np.uint64(0)
+    for i in range(start, end):
+        b = buf[i]
+        if _is_space(b):
+            if started:
+                pending = True
+            continue
+        if pending:
+            h1 = (h1 ^ np.uint64(32)) * _FNV
+            h2 = ((h2 << np.uint64(7)) | (h2 >> np.uint64(57))) ^ np.uint64(32)
+            h2 = h2 * _P2
+            n += np.uint64(1)
+            pending = False
+        started = True
+        h1 = (h1 ^ np.uint64(b)) * _FNV
+        h2 = ((h2 << np.uint64(7)) | (h2 >> np.uint64(57))) ^ np.uint64(b)
+        h2 = h2 * _P2
+        n += np.uint64(1)
+    return _mix64(h1 ^ n), _mix64(h2 + n * _M1)
+
+
+@nb.njit(cache=True)
+def _oph(sh, ns, k, mins32, sig_row):
+    """One-permutation MinHash of ns shingle hashes into k bins, densified, 16-bit."""
+    empty = np.uint64(0xFFFFFFFFFFFFFFFF)
+    for j in range(k):
+        mins32[j] = empty
+    kk = np.uint64(k)
+    for i in range(ns):
+        h = sh[i]
+        b = ((h >> np.uint64(32)) * kk) >> np.uint64(32)
+        v = h & np.uint64(0xFFFFFFFF)
+        if v < mins32[b]:
+            mins32[b] = v
+    if ns == 0:
+        for j in range(k):
+            sig_row[j] = 0
+        return
+    # optimal densification (Shrivastava 2017): an empty bin copies the value of the
+    # first non-empty bin on a fixed, text-independent pseudo-random probe sequence.
+    for j in range(k):
+        v = mins32[j]
+        if v == empty:
+            a = np.uint64(1)
+            while True:
+                c = _mix64(np.uint64(j) * _P2 + a * _M2) % kk
+                if mins32[c] != empty:
+                    v = mins32[c]
+                    break
+                a += np.uint64(1)
+        sig_row[j] = np.uint16(_mix64(v) & np.uint64(0xFFFF))
+
+
+@nb.njit(cache=True)
+def _fp_batch(buf, offs, w, k, mod_mask, sigs, nsh, h1, h2, samp, samp_offs):
+    """Fingerprint every document of a batch.
+
+    buf/offs: concatenated prepared UTF-8 texts; outputs are filled in place except the
+    samples, which are returned (flat array) with samp_offs filled."""
+    n = offs.shape[0] - 1
+    maxlen = 0
+    for d in range(n):
+        L = offs[d + 1] - offs[d]
+        if L > maxlen:
+            maxlen = L
+    wh = np.empty(maxlen // 2 + 2, dtype=np.uint64)
+    sh = np.empty(maxlen // 2 + 2, dtype=np.uint64)
+    mins = np.empty(k, dtype=np.uint64)
+    tmp = np.empty(maxlen // 2 + 2, dtype=np.uint64)
+    ns_total = 0
+    for d in range(n):
+        a = offs[d]
+        e = offs[d + 1]
+        x1, x2 = _content_digest(buf, a, e)
+        h1[d] = x1
+        h2[d] = x2
+        nw = _word_hashes(buf, a, e, wh)
+        ns = _shingles_from_words(wh, nw, w, sh)
+        nsh[d] = ns
+        _oph(sh, ns, k, mins, sigs[d])
+        # content-defined sample: shingles whose salted hash is 0 mod sample_mod
+        m = 0
+        for i in range(ns):
+            if (_mix64(sh[i] ^ _SALT_SAMPLE) & mod_mask) == 0:
+                tmp[m] = sh[i]
+                m += 1
+        if m > 1:
+            tmp[:m].sort()
+            u = 1
+            for i in range(1, m):
+                if tmp[i] != tmp[u - 1]:
+                    tmp[u] = tmp[i]
+                    u += 1
+            m = u
+        if ns_total + m > samp.shape[0]:
+            bigger = np.empty(max(2 * samp.shape[0], ns_total + m), dtype=np.uint64)
+            bigger[:ns_total] = samp[:ns_total]
+            samp = bigger
+        samp[ns_total:ns_total + m] = tmp[:m]
+        ns_total += m
+        samp_offs[d + 1] = ns_total
+    return samp[:ns_total]
+
+
+# --------------------------------------------------------------------------- Python API
+
+
+@dataclass
+class Fingerprints:
+    """Everything duplicate detection needs about a batch of texts (row i = text i).
+
+    ``sigs`` (n, num_perm) uint16 signatures; ``nshingles`` shingles per text (0 for a
+    text without words); ``digest`` (n, 2) uint64 hash of the normalised text (exact
+    copies); ``samples``/``sample_offsets`` the distinct shingle hashes of text i that are
+    0 modulo ``sample_mod`` (a content-defined sample used for containment):
+    ``samples[sample_offsets[i]:sample_offsets[i + 1]]``.
+    """
+
+    sigs: np.ndarray
+    nshingles: np.ndarray
+    digest: np.ndarray
+    samples: np.ndarray
+    sample_offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.sigs.shape[0])
+
+
+def _check_params(num_perm: int, shingle: int, sample_mod: int) -> None:
+    if not (8 <= num_perm <= 4096):
+        raise ValueError(f"num_perm must be between 8 and 4096, got {num_perm}")
+    if not (1 <= shingle <= 16):
+        raise ValueError(f"shingle must be between 1 and 16 words, got {shingle}")
+    if sample_mod < 1 or sample_mod & (sample_mod - 1):
+        raise ValueError(f"sample_mod must be a power of two, got {sample_mod}")
+
+
+def fingerprints(
+    texts: Sequence[str],
+    num_perm: int = DEFAULT_NUM_PERM,
+    shingle: int = DEFAULT_SHINGLE,
+    sample_mod: int = DEFAULT_SAMPLE_MOD,
+) -> Fingerprints:
+    """Fingerprint a batch of texts in one pass (the fast path used by dedup).
+
+    >>> fp = fingerprints(["one two three four", "", "one two three four"])
+    >>> fp.sigs.shape, fp.nshingles.tolist(), bool((fp.digest[0] == fp.digest[2]).all())
+    ((3, 128), [2, 0, 2], True)
+    """
+    _check_params(num_perm, shingle, sample_mod)
+    n = len(texts)
+    enc = [_prep(t).encode("utf-8", "surrogatepass") for t in texts]
+    lens = np.fromiter((len(b) for b in enc), dtype=np.int64, count=n)
+    offs = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=offs[1:])
+    buf = np.frombuffer(b"".join(enc), dtype=np.uint8) if n else np.zeros(0, np.uint8)
+    sigs = np.empty((n, num_perm), dtype=np.uint16)
+    nsh = np.empty(n, dtype=np.int32)
+    h1 = np.empty(n, dtype=np.uint64)
+    h2 = np.empty(n, dtype=np.uint64)
+    samp_offs = np.zeros(n + 1, dtype=np.int64)
+    guess = int(offs[-1]) // (5 * sample_mod) + 16 * n + 16
+    samp = np.empty(guess, dtype=np.uint64)
+    samples = _fp_batch(buf, offs, shingle, num_perm, np.uint64(sample_mod - 1),
+                        sigs, nsh, h1, h2, samp, samp_offs)
+    return Fingerprints(sigs, nsh, np.stack([h1, h2], axis=1), samples.copy(), samp_offs)
+
+
+def content_hash(text: str) -> str:
+    """Hex hash (32 digits) of :func:`normalize` (text); equal for exact copies.
+
+    >>> content_hash("Hello,  “World”") == content_hash('hello, "world"')
+    True
+    >>> len(content_hash(""))
+    32
+    """
+    b = np.frombuffer(normalize(text).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    x1, x2 = _content_digest(b, 0, b.shape[0])
+    return f"{int(x1):016x}{int(x2):016x}"
+
+
+_TOKEN_RE = re.compile(r"[a-z0-9\x80-\U0010ffff]+(?:['.][a-z0-9\x80-\U0010ffff]+)*")
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised word tokens (the units shingles are made of).
+
+    >>> tokens("U.S. forces, US forces: “it’s” 3.5% — AL-Sudani")
+    ['us', 'forces', 'us', 'forces', 'its', '35', 'al', 'sudani']
+    """
+    return [t.replace(".", "").replace("'", "") for t in _TOKEN_RE.findall(_prep(text))]
+
+
+def shingle_hashes(text: str, shingle: int = DEFAULT_SHINGLE) -> np.ndarray:
+    """64-bit hashes of the text's word shingles, in text order (duplicates kept).
+
+    A text with fewer than ``shingle`` words has one shingle (all its words); an empty
+    text has none.
+
+    >>> len(shingle_hashes("a b c d e")), len(shingle_hashes("a b")), len(shingle_hashes(""))
+    (3, 1, 0)
+    """
+    b = np.frombuffer(_prep(text).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    wh = np.empty(b.shape[0] // 2 + 2, dtype=np.uint64)
+    nw = _word_hashes(b, 0, b.shape[0], wh)
+    out = np.empty(max(nw, 1), dtype=np.uint64)
+    ns = _shingles_from_words(wh, nw, shingle, out)
+    return out[:ns].copy()
+
+
+def signature(text: str, num_perm: int = DEFAULT_NUM_PERM,
+              shingle: int = DEFAULT_SHINGLE) -> np.ndarray:
+    """The text's MinHash signature: ``num_perm`` uint16 values (all 0 for a text
+    without words).
+
+    >>> a = signature("the army spokesperson said on thursday that repeated attacks")
+    >>> b = signature("The army spokesperson said on Thursday that repeated attacks.")
+    >>> bool((a == b).all())
+    True
+    """
+    return signatures([text], num_perm=num_perm, shingle=shingle)[0][0]
+
+
+def signatures(texts: Sequence[str], num_perm: int = DEFAULT_NUM_PERM,
+               shingle: int = DEFAULT_SHINGLE) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures of many texts at once: ``(sigs, lengths)`` where ``sigs`` is a
+    ``(len(texts), num_perm)`` uint16 array and ``lengths`` the number of shingles of each
+    text (int32; 0 = no words, its signature row is meaningless).
+
+    >>> sigs, lengths = signatures(["one two three four", ""])
+    >>> sigs.shape, lengths.tolist()
+    ((2, 128), [2, 0])
+    """
+    fp = fingerprints(texts, num_perm=num_perm, shingle=shingle)
+    return fp.sigs, fp.nshingles
+
+
+def jaccard_estimate(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two texts' shingle sets from their signatures.
+
+    >>> s = signatures(["a b c d e f g h i j", "a b c d e f g h i x"])[0]
+    >>> 0.5 < jaccard_estimate(s[0], s[1]) < 1.0
+    True
+    """
+    if sig_a.shape != sig_b.shape:
+        raise ValueError("signatures differ in num_perm; compute both with the same settings")
+    return float(np.count_nonzero(sig_a == sig_b)) / sig_a.shape[0]

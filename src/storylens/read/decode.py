@@ -1,0 +1,83 @@
+"""Bytes to text: UTF-8 first, legacy encodings when detectable, binary refused.
+
+>>> decode_bytes("café".encode("cp1252"), "x.txt")
+'café'
+"""
+from __future__ import annotations
+
+from ..errors import InputError
+
+MAX_TEXT_BYTES = 20 * 1024 * 1024  # one article larger than this is refused, not read
+_CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for bytes that are not text: NUL bytes or many control characters.
+
+    >>> looks_binary(b"hello\\x00world"), looks_binary(b"plain text\\n")
+    (True, False)
+    """
+    head = data[:65536]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head if b in _CONTROL)
+    return ctrl / len(head) > 0.05
+
+
+def decode_bytes(data: bytes, where: str) -> str:
+    """Decode a file's bytes, or raise InputError saying why it cannot be text."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(where, "has a UTF-16 byte-order mark but is not valid UTF-16; re-save it as UTF-8")
+    if looks_binary(data):
+        raise InputError(where, "looks like a binary file, not text; remove it from the input")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        bad_at = err.start
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 2 * 1024 * 1024]).best()
+    if best is not None and best.encoding and best.encoding.lower() not in ("utf_8", "utf-8"):
+        try:
+            return data.decode(best.encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    # Legacy Western text is by far the most common non-UTF-8 news encoding.
+    try:
+        text = data.decode("cp1252")
+        if sum(ch.isprintable() or ch in "\n\r\t" for ch in text) / max(1, len(text)) > 0.98:
+            return text
+    except UnicodeDecodeError:
+        pass
+    raise InputError(
+        where,
+        f"is not valid UTF-8 (bad byte at offset {bad_at}) and its encoding could not be detected; "
+        "re-save it as UTF-8",
+    )
+
+
+def read_text_file(path, where: str | None = None, limit: int = MAX_TEXT_BYTES) -> str:
+    """Read a whole text file with a size limit, or raise InputError."""
+    where = where or str(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(where, "is empty; nothing to read")
+    if size > limit:
+        raise InputError(
+            where,
+            f"is {size / 1e6:.0f} MB, larger than the {limit / 1e6:.0f} MB limit for one article; "
+            "split it or give it as JSON lines",
+        )
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    text = decode_bytes(data, where)
+    if not text.strip():
+        raise InputError(where, "holds only whitespace; nothing to read")
+    return text
