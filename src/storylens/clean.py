@@ -59,7 +59,7 @@ _WIDGET_RE = re.compile(
     r"^(?:" + "|".join(re.escape(w) for w in sorted(_WIDGET_WORDS, key=len, reverse=True)) + r"|[\s|·•,:/\-+()\[\]0-9])+$",
     re.I,
 )
-_FONT_BUTTON_RE = re.compile(r"^\s*(?:\+\s*A|A\s*[-+–−]|[-–−]\s*A|A\s*A\s*A?)\s*$")
+_FONT_BUTTON_RE = re.compile(r"^(?:\s*(?:\+\s*A|A\s*[-+–−]|[-–−]\s*A|A\s*A\s*A?|reset))+\s*$", re.I)
 _SEPARATOR_RE = re.compile(r"^\s*(?:[-*_=~#•·]\s*){3,}$")
 _IMAGE_RE = re.compile(
     r"^\s*[*_\[(]*\s*(?:image not found or type unknown|image(?: unavailable| not available)?|photo|"
@@ -134,6 +134,8 @@ def _is_name_line(s: str) -> bool:
     if not 1 <= len(words) <= 5 or len(s) > 60:
         return False
     if any(ch in s for ch in ".,;:!?\"“”()[]{}<>|/\\") or any(ch.isdigit() for ch in s):
+        return False
+    if sum(ch.isalpha() for ch in s) < 3 or any(w[-1] in "+-–" for w in words):
         return False
     return all(w[0].isalpha() or w == "&" for w in words) and words[0][0].isupper()
 

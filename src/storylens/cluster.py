@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - PyStemmer is a declared dependency
         return w
 
 
-__all__ = ["ClusterConfig", "StoryClusterer", "featurize"]
+__all__ = ["ClusterConfig", "StoryClusterer", "featurize", "text_date"]
 
 _FORMAT = "storylens.cluster/1"
 
@@ -92,6 +92,22 @@ class ClusterConfig:
     max_doc_terms: int = 200
     #: articles remembered per story as candidates for its central article
     central_pool: int = 8
+    #: when ``published`` is missing, take a full date (``June 13, 2013``,
+    #: ``13 June 2013``, ``2013-06-13``) from the article's first lines
+    #: (``header_chars`` characters: the title/dateline/"Updated" area)
+    text_dates: bool = False
+    header_chars: int = 300
+    #: contrastive re-scoring: the best candidate stories, taken until they hold
+    #: this many articles, form the article's neighbourhood; each term's weight is
+    #: multiplied by ``log((n+1)/(df+1)) ** contrast_alpha + contrast_eps`` with
+    #: ``df`` its document frequency there, so words every neighbour shares (the
+    #: kind of event: "pirates", "rehab") count less than what tells two events of
+    #: the same kind apart (names, numbers, places). 0 disables it.
+    contrast_docs: int = 0
+    contrast_alpha: float = 0.5
+    contrast_eps: float = 0.05
+    #: at most this many stories form the neighbourhood
+    contrast_stories: int = 10
 
 
 # --------------------------------------------------------------------------- features
@@ -183,6 +199,46 @@ def featurize(title: str | None, text: str, config: ClusterConfig | None = None)
     return out
 
 
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+         ("nov", "november"), ("dec", "december")]
+    )
+    for m in names
+}
+_MON = r"(?P<{g}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_TEXT_DATE = re.compile(
+    r"\b(?:" + _MON.format(g="m1") + r"\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)"
+    r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MON.format(g="m2") + r",?\s+(?P<y2>(?:19|20)\d\d)"
+    r"|(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d))\b",
+    re.IGNORECASE,
+)
+
+
+def text_date(text: str, limit: int = 300) -> str | None:
+    """The first full calendar date in the first ``limit`` characters, as ISO.
+
+    >>> text_date("Lohan leaves rehab\\nFirst Published: June 13, 2013 4:59 PM EDT\\nLindsay Lohan ...")
+    '2013-06-13'
+    >>> text_date("No date up here.") is None
+    True
+    """
+    for m in _TEXT_DATE.finditer(text[:limit]):
+        try:
+            if m.group("y1"):
+                d = date(int(m.group("y1")), _MONTHS[m.group("m1").lower()], int(m.group("d1")))
+            elif m.group("y2"):
+                d = date(int(m.group("y2")), _MONTHS[m.group("m2").lower()], int(m.group("d2")))
+            else:
+                d = date(int(m.group("y3")), int(m.group("m3")), int(m.group("d3")))
+        except ValueError:
+            continue
+        return d.isoformat()
+    return None
+
+
 def _day(published: str | None, doc_id: str) -> int | None:
     if not published:
         return None
@@ -198,7 +254,7 @@ def _day(published: str | None, doc_id: str) -> int | None:
 
 
 class _Story:
-    __slots__ = ("sid", "vec", "norm2", "n", "first", "last", "pool", "members")
+    __slots__ = ("sid", "vec", "norm2", "n", "first", "last", "pool", "members", "sdf")
 
     def __init__(self, sid: str):
         self.sid = sid
@@ -209,6 +265,7 @@ class _Story:
         self.last: int | None = None
         self.pool: list[tuple[str, dict[str, float]]] = []  # central-article candidates
         self.members: list[str] = []
+        self.sdf: dict[str, int] = {}  # term -> number of member articles that contain it
 
     def sim(self, doc: dict[str, float]) -> float:
         if self.norm2 <= 0.0:
@@ -274,6 +331,8 @@ class StoryClusterer:
         cfg = self.config
         if doc_id in self._doc_story:
             return self.resolve(self._doc_story[doc_id]), 1.0
+        if not published and cfg.text_dates:
+            published = text_date(text, cfg.header_chars)
         day = _day(published, doc_id)
         doc = self._vectorize(title, text)
         if day is not None and (self._latest is None or day > self._latest):
@@ -372,7 +431,7 @@ class StoryClusterer:
             "merges": self._merges,
             "latest": self._latest,
             "stories": [
-                [s.sid, s.vec, s.norm2, s.n, s.first, s.last, s.pool, s.members] for s in self._stories.values()
+                [s.sid, s.vec, s.norm2, s.n, s.first, s.last, s.pool, s.members, s.sdf] for s in self._stories.values()
             ],
         }
         return zlib.compress(json.dumps(state, separators=(",", ":")).encode("utf-8"), 6)
@@ -396,11 +455,12 @@ class StoryClusterer:
         c._post = state["post"]
         c._merges = [tuple(m) for m in state["merges"]]
         c._latest = state["latest"]
-        for sid, vec, norm2, n, first, last, pool, members in state["stories"]:
+        for sid, vec, norm2, n, first, last, pool, members, sdf in state["stories"]:
             st = _Story(sid)
             st.vec, st.norm2, st.n, st.first, st.last = vec, norm2, n, first, last
             st.pool = [(d, v) for d, v in pool]
             st.members = members
+            st.sdf = sdf
             c._stories[sid] = st
         return c
 
@@ -485,6 +545,45 @@ class StoryClusterer:
             if s > 0.0:
                 out.append((s, st))
         out.sort(key=lambda x: (-x[0], x[1].sid))
+        if cfg.contrast_docs and out:
+            out = self._contrast(doc, out, day)
+        return out
+
+    def _contrast(self, doc: dict[str, float], scored: list[tuple[float, _Story]], day: int | None):
+        """Re-score candidates with neighbourhood-contrastive term weights."""
+        cfg = self.config
+        hood: list[_Story] = []
+        total = 0
+        for _, st in scored[: cfg.contrast_stories]:
+            hood.append(st)
+            total += st.n
+            if total >= cfg.contrast_docs:
+                break
+        n1 = total + 2.0  # the neighbourhood plus the article itself, plus one
+        alpha, eps = cfg.contrast_alpha, cfg.contrast_eps
+        cache: dict[str, float] = {}
+
+        def lw(t: str) -> float:
+            w = cache.get(t)
+            if w is None:
+                df = (1 if t in doc else 0) + sum(st.sdf.get(t, 0) for st in hood) + 1.0
+                w = cache[t] = math.log(n1 / df) ** alpha + eps if df < n1 else eps
+            return w
+
+        dn = math.sqrt(sum((w * lw(t)) ** 2 for t, w in doc.items())) or 1.0
+        out = []
+        for s, st in scored:
+            if st not in hood:
+                continue
+            v = st.vec
+            dot = 0.0
+            for t, w in doc.items():
+                x = v.get(t)
+                if x is not None:
+                    dot += w * x * lw(t) ** 2
+            cn = math.sqrt(sum((x * lw(t)) ** 2 for t, x in v.items())) or 1.0
+            out.append((dot / (dn * cn) * self._decay(st, day), st))
+        out.sort(key=lambda x: (-x[0], x[1].sid))
         return out
 
     def _index(self, st: _Story, doc: dict[str, float]) -> None:
@@ -517,6 +616,9 @@ class StoryClusterer:
                 dot += w * x
                 v[t] = x + w
         st.norm2 += 2.0 * dot + 1.0
+        sdf = st.sdf
+        for t in doc:
+            sdf[t] = sdf.get(t, 0) + 1
         if len(v) > 2 * cfg.max_story_terms:
             self._prune(st)
         st.n += 1
@@ -532,6 +634,7 @@ class StoryClusterer:
         keep = sorted(st.vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_terms]
         st.vec = dict(keep)
         st.norm2 = sum(w * w for _, w in keep)
+        st.sdf = {t: st.sdf.get(t, 1) for t, _ in keep}
 
     def _update_pool(self, st: _Story, doc_id: str, doc: dict[str, float]) -> None:
         small = dict(sorted(doc.items(), key=lambda kv: (-kv[1], kv[0]))[:40])
@@ -550,6 +653,8 @@ class StoryClusterer:
         for t, w in gone.vec.items():
             v[t] = v.get(t, 0.0) + w
         keep.norm2 = sum(w * w for w in v.values())
+        for t, k in gone.sdf.items():
+            keep.sdf[t] = keep.sdf.get(t, 0) + k
         if len(v) > 2 * self.config.max_story_terms:
             self._prune(keep)
         keep.n += gone.n

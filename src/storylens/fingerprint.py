@@ -112,44 +112,73 @@ def _mix64(z):
     return z ^ (z >> np.uint64(31))
 
 
-@nb.njit(inline="always")
-def _is_word(b):
-    # a-z, 0-9 (the text is already lower-cased) or any byte of a non-ASCII character
-    return (b >= 97 and b <= 122) or (b >= 48 and b <= 57) or b >= 128
-
-
-@nb.njit(inline="always")
-def _is_space(b):
-    return b == 32 or (b >= 9 and b <= 13) or (b >= 28 and b <= 31)
+# byte classes: 0 whitespace, 1 word character, 2 joiner ('.' and "'"), 3 other
+_CLS = np.full(256, 3, dtype=np.uint8)
+_CLS[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = 0
+_CLS[ord("a"):ord("z") + 1] = 1
+_CLS[ord("A"):ord("Z") + 1] = 1
+_CLS[ord("0"):ord("9") + 1] = 1
+_CLS[128:] = 1
+_CLS[ord(".")] = 2
+_CLS[ord("'")] = 2
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[ord("A"):ord("Z") + 1] += 32
 
 
 @nb.njit(cache=True)
-def _word_hashes(buf, start, end, out):
-    """Hash the words of buf[start:end] into out; return how many words."""
+def _scan(buf, start, end, out):
+    """One pass over buf[start:end]: word hashes into ``out`` and a 128-bit digest of the
+    text as :func:`normalize` writes it (ASCII letters are lower-cased here; other
+    normalisation was done in Python).  Returns (number of words, digest_1, digest_2)."""
+    cls = _CLS
+    low = _LOWER
     n = 0
     inword = False
+    inrun = False
     h = _FNV0
+    r = _FNV0
+    d1 = np.uint64(0x243F6A8885A308D3)
+    d2 = np.uint64(0x13198A2E03707344)
+    nruns = np.uint64(0)
     i = start
     while i < end:
-        b = buf[i]
-        if _is_word(b):
-            if not inword:
-                inword = True
-                h = _FNV0
-            h = (h ^ np.uint64(b)) * _FNV
-        elif inword:
-            # '.' or "'" between two word characters does not end the word (U.S, it's)
-            if (b == 46 or b == 39) and i + 1 < end and _is_word(buf[i + 1]):
-                pass
-            else:
+        b = low[buf[i]]
+        c = cls[b]
+        if c == 0:
+            if inrun:
+                nruns += np.uint64(1)
+                d1 = _mix64(d1 * _P2 + r)
+                d2 = (d2 ^ _mix64(r + nruns * _M1)) * _M2
+                inrun = False
+            if inword:
                 out[n] = _mix64(h)
                 n += 1
                 inword = False
+        else:
+            if not inrun:
+                inrun = True
+                r = _FNV0
+            r = (r ^ np.uint64(b)) * _FNV
+            if c == 1:
+                if not inword:
+                    inword = True
+                    h = _FNV0
+                h = (h ^ np.uint64(b)) * _FNV
+            elif inword:
+                # '.' or "'" between two word characters does not end the word (U.S, it's)
+                if not (c == 2 and i + 1 < end and cls[buf[i + 1]] == 1):
+                    out[n] = _mix64(h)
+                    n += 1
+                    inword = False
         i += 1
+    if inrun:
+        nruns += np.uint64(1)
+        d1 = _mix64(d1 * _P2 + r)
+        d2 = (d2 ^ _mix64(r + nruns * _M1)) * _M2
     if inword:
         out[n] = _mix64(h)
         n += 1
-    return n
+    return n, _mix64(d1 ^ nruns), _mix64(d2 + nruns)
 
 
 @nb.njit(cache=True)
@@ -159,48 +188,19 @@ def _shingles_from_words(wh, nw, w, out):
     if nw == 0:
         return 0
     if nw < w:
-        s = np.uint64(w)
+        s = np.uint64(0)
         for j in range(nw):
-            s = _mix64(s * _P2 + wh[j])
-        out[0] = s
+            s = s * _P2 + wh[j]
+        out[0] = _mix64(s + np.uint64(nw))
         return 1
     ns = nw - w + 1
+    fin = np.uint64(w)
     for i in range(ns):
-        s = np.uint64(w)
-        for j in range(w):
-            s = _mix64(s * _P2 + wh[i + j])
-        out[i] = s
+        s = wh[i]
+        for j in range(1, w):
+            s = s * _P2 + wh[i + j]
+        out[i] = _mix64(s + fin)
     return ns
-
-
-@nb.njit(cache=True)
-def _content_digest(buf, start, end):
-    """Two 64-bit hashes of buf[start:end] with whitespace runs collapsed to one space and
-    leading/trailing whitespace dropped (i.e. of ``normalize(text)`` when the buffer holds
-    ``_prep(text)``)."""
-    h1 = _FNV0
-    h2 = np.uint64(0x243F6A8885A308D3)
-    pending = False
-    started = False
-    n = np.uint64(0)
-    for i in range(start, end):
-        b = buf[i]
-        if _is_space(b):
-            if started:
-                pending = True
-            continue
-        if pending:
-            h1 = (h1 ^ np.uint64(32)) * _FNV
-            h2 = ((h2 << np.uint64(7)) | (h2 >> np.uint64(57))) ^ np.uint64(32)
-            h2 = h2 * _P2
-            n += np.uint64(1)
-            pending = False
-        started = True
-        h1 = (h1 ^ np.uint64(b)) * _FNV
-        h2 = ((h2 << np.uint64(7)) | (h2 >> np.uint64(57))) ^ np.uint64(b)
-        h2 = h2 * _P2
-        n += np.uint64(1)
-    return _mix64(h1 ^ n), _mix64(h2 + n * _M1)
 
 
 @nb.njit(cache=True)
@@ -255,17 +255,16 @@ def _fp_batch(buf, offs, w, k, mod_mask, sigs, nsh, h1, h2, samp, samp_offs):
     for d in range(n):
         a = offs[d]
         e = offs[d + 1]
-        x1, x2 = _content_digest(buf, a, e)
+        nw, x1, x2 = _scan(buf, a, e, wh)
         h1[d] = x1
         h2[d] = x2
-        nw = _word_hashes(buf, a, e, wh)
         ns = _shingles_from_words(wh, nw, w, sh)
         nsh[d] = ns
         _oph(sh, ns, k, mins, sigs[d])
         # content-defined sample: shingles whose salted hash is 0 mod sample_mod
         m = 0
         for i in range(ns):
-            if (_mix64(sh[i] ^ _SALT_SAMPLE) & mod_mask) == 0:
+            if (((sh[i] * _M2) >> np.uint64(40)) & mod_mask) == 0:
                 tmp[m] = sh[i]
                 m += 1
         if m > 1:
@@ -333,7 +332,9 @@ def fingerprints(
     """
     _check_params(num_perm, shingle, sample_mod)
     n = len(texts)
-    enc = [_prep(t).encode("utf-8", "surrogatepass") for t in texts]
+    # ASCII texts go as they are: the kernel lower-cases A-Z itself
+    enc = [t.encode() if t.isascii() else _prep(t).encode("utf-8", "surrogatepass")
+           for t in texts]
     lens = np.fromiter((len(b) for b in enc), dtype=np.int64, count=n)
     offs = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lens, out=offs[1:])
@@ -359,7 +360,8 @@ def content_hash(text: str) -> str:
     32
     """
     b = np.frombuffer(normalize(text).encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    x1, x2 = _content_digest(b, 0, b.shape[0])
+    wh = np.empty(b.shape[0] // 2 + 2, dtype=np.uint64)
+    _, x1, x2 = _scan(b, 0, b.shape[0], wh)
     return f"{int(x1):016x}{int(x2):016x}"
 
 
@@ -386,7 +388,7 @@ def shingle_hashes(text: str, shingle: int = DEFAULT_SHINGLE) -> np.ndarray:
     """
     b = np.frombuffer(_prep(text).encode("utf-8", "surrogatepass"), dtype=np.uint8)
     wh = np.empty(b.shape[0] // 2 + 2, dtype=np.uint64)
-    nw = _word_hashes(b, 0, b.shape[0], wh)
+    nw, _, _ = _scan(b, 0, b.shape[0], wh)
     out = np.empty(max(nw, 1), dtype=np.uint64)
     ns = _shingles_from_words(wh, nw, shingle, out)
     return out[:ns].copy()

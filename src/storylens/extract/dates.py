@@ -100,10 +100,10 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("my", re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b")),
     ("weekday", re.compile(rf"\b{_WEEKDAY}(?:['’]s)?{_PART}\b")),
     ("month_only", re.compile(
-        rf"\b(?P<prep>(?i:in|since|until|till|by|during|from|early|late|mid-?|last|next|this))\s+"
+        rf"\b(?P<prep>(?i:in|since|until|till|by|during|from|early|late|mid|last|next|this))(?:\s+|-)"
         rf"(?P<month>{_MONTH_FULL})\b(?!\s+\d)")),
     ("year_only", re.compile(
-        r"\b(?P<prep>in|since|until|till|by|during|from|of|before|after|early|late|mid-?)\s+"
+        r"\b(?P<prep>in|since|until|till|by|during|from|of|before|after|early|late|mid)(?:\s+|-)"
         r"(?:the\s+year\s+)?(?P<year>(?:1[89]|20)\d{2})\b(?![,.]?\d|\s*(?:%|percent|people|dollars))", re.I)),
 ]
 

@@ -44,12 +44,14 @@ def decode_bytes(data: bytes, where: str) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[: 2 * 1024 * 1024]).best()
-    if best is not None and best.encoding and best.encoding.lower() not in ("utf_8", "utf-8"):
+    latin = {"cp1252", "cp1250", "latin_1", "iso8859_15", "iso8859_2", "mac_roman", "cp850", "cp1254", "iso8859_9"}
+    if best is not None and best.encoding and best.encoding.lower() not in latin | {"utf_8", "utf-8"}:
         try:
             return data.decode(best.encoding)
         except (UnicodeDecodeError, LookupError):
             pass
-    # Legacy Western text is by far the most common non-UTF-8 news encoding.
+    # Legacy Western text is by far the most common non-UTF-8 news encoding, and detectors
+    # confuse its code pages on short texts: take cp1252 for the whole Latin family.
     try:
         text = data.decode("cp1252")
         if sum(ch.isprintable() or ch in "\n\r\t" for ch in text) / max(1, len(text)) > 0.98:

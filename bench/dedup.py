@@ -1,0 +1,236 @@
+"""Duplicate detection: storylens DedupIndex vs datasketch and rensa MinHash-LSH pipelines.
+
+All three start from the article texts (tokenising included) and process them in arrival
+order, reporting for each article the earliest earlier article it copies.  The baselines
+use the same shingles (3 consecutive :func:`storylens.fingerprint.tokens`), the same
+``num_perm`` and the same Jaccard ``threshold``; their LSH candidates are verified with the
+MinHash Jaccard estimate, and they have no containment test.
+
+    .venv/bin/python bench/dedup.py                 # N = 20000
+    .venv/bin/python bench/dedup.py --n 5000 --repeat 3 --skip datasketch
+
+Memory is the peak growth of the process RSS during the run, sampled every 5 ms
+(psutil), so it includes the index, the fingerprints of a batch and allocator slack.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+import psutil
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.synth import NEAR_RATES, Corpus, make_corpus  # noqa: E402
+from storylens.dedup import DedupIndex  # noqa: E402
+from storylens.fingerprint import tokens  # noqa: E402
+
+
+class PeakRSS:
+    """Context manager: peak RSS growth over the block, sampled every 5 ms."""
+
+    def __init__(self):
+        self.proc = psutil.Process()
+        self.base = self.peak = 0
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        gc.collect()
+        self.base = self.peak = self.proc.memory_info().rss
+        self._t = threading.Thread(target=self._watch, daemon=True)
+        self._t.start()
+        return self
+
+    def _watch(self):
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self.proc.memory_info().rss)
+
+    @property
+    def mib(self) -> float:
+        return (self.peak - self.base) / 2**20
+
+
+def _shingles(text: str, w: int) -> list[str]:
+    t = tokens(text)
+    if len(t) < w:
+        return [" ".join(t)] if t else []
+    return [" ".join(t[i:i + w]) for i in range(len(t) - w + 1)]
+
+
+def _earliest(cands, order_key):
+    return min(cands, key=order_key) if cands else None
+
+
+def run_storylens(c: Corpus, args) -> dict:
+    idx = DedupIndex(threshold=args.threshold, containment=args.containment,
+                     num_perm=args.num_perm)
+    t0 = time.perf_counter()
+    res = idx.add_many(c.ids, c.texts, c.dates)
+    dt = time.perf_counter() - t0
+    out = {d: (m.of, m.kind) for d, m in zip(c.ids, res) if m is not None}
+    return {"secs": dt, "pred": out, "extra": f"index arrays {idx.memory_bytes() / 2**20:.0f} MiB, "
+            f"{len(idx.to_bytes()) / len(idx):.0f} B/doc serialised, bands {idx.bands}x{idx.rows}"}
+
+
+def run_datasketch(c: Corpus, args) -> dict:
+    from datasketch import MinHash, MinHashLSH
+
+    t0 = time.perf_counter()
+    lsh = MinHashLSH(threshold=args.threshold, num_perm=args.num_perm)
+    sigs: list = []
+    dates = c.dates
+    out = {}
+    for i, (d, text) in enumerate(zip(c.ids, c.texts)):
+        m = MinHash(num_perm=args.num_perm, seed=1)
+        sh = _shingles(text, args.shingle)
+        if sh:
+            m.update_batch([s.encode() for s in sh])
+            cands = [j for j in lsh.query(m) if sigs[j].jaccard(m) >= args.threshold]
+            j = _earliest(cands, lambda j: (dates[j], j))
+            if j is not None:
+                out[d] = (c.ids[j], "near")
+            lsh.insert(i, m)
+        sigs.append(m)
+    return {"secs": time.perf_counter() - t0, "pred": out,
+            "extra": f"bands {lsh.b}x{lsh.r}"}
+
+
+def run_rensa(c: Corpus, args) -> dict:
+    from rensa import RMinHash, RMinHashLSH
+
+    bands = 16 if args.num_perm % 16 == 0 else 8
+    t0 = time.perf_counter()
+    lsh = RMinHashLSH(threshold=args.threshold, num_perm=args.num_perm, num_bands=bands)
+    sigs: list = []
+    dates = c.dates
+    out = {}
+    for i, (d, text) in enumerate(zip(c.ids, c.texts)):
+        m = RMinHash(num_perm=args.num_perm, seed=1)
+        sh = _shingles(text, args.shingle)
+        if sh:
+            m.update(sh)
+            cands = [j for j in lsh.query(m) if sigs[j].jaccard(m) >= args.threshold]
+            j = _earliest(cands, lambda j: (dates[j], j))
+            if j is not None:
+                out[d] = (c.ids[j], "near")
+            lsh.insert(i, m)
+        sigs.append(m)
+    return {"secs": time.perf_counter() - t0, "pred": out,
+            "extra": f"bands {bands}x{args.num_perm // bands}"}
+
+
+def score(c: Corpus, pred: dict) -> dict:
+    """Recall per planted category (the reported ``of`` is the planted source), precision
+    over all reported matches (``of`` is in the copy's planted group), kind agreement."""
+    cats = defaultdict(lambda: [0, 0, 0])  # planted, found (of == source), kind right
+    for p in c.pairs:
+        key = p.kind if p.kind != "near" else f"near {int(p.edit_rate * 100)}%"
+        cat = cats[key]
+        cat[0] += 1
+        got = pred.get(p.copy)
+        if got and got[0] == p.source:
+            cat[1] += 1
+            cat[2] += got[1] == p.kind
+    g = c.groups
+    right = sum(1 for d, (of, _) in pred.items() if d in g and g.get(of) == g[d])
+    planted = sum(v[0] for v in cats.values())
+    found = sum(v[1] for v in cats.values())
+    return {"cats": dict(cats), "precision": right / len(pred) if pred else 1.0,
+            "recall": found / planted if planted else 1.0, "reported": len(pred)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threshold", type=float, default=0.8)
+    ap.add_argument("--containment", type=float, default=0.7)
+    ap.add_argument("--num-perm", type=int, default=128)
+    ap.add_argument("--shingle", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="timed runs per pipeline (the median is reported)")
+    ap.add_argument("--skip", action="append", default=[], choices=["datasketch", "rensa"])
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    corpus = make_corpus(args.n, seed=args.seed)
+    words = sum(len(t.split()) for t in corpus.texts) / len(corpus.docs)
+    print(f"corpus: {len(corpus.docs)} docs, mean {words:.0f} words, "
+          f"{len(corpus.pairs)} planted pairs, generated in {time.perf_counter() - t0:.1f} s "
+          f"(seed {args.seed}); threshold {args.threshold}, containment {args.containment}, "
+          f"num_perm {args.num_perm}, {args.shingle}-word shingles; {os.cpu_count()} CPUs")
+    t0 = time.perf_counter()
+    DedupIndex().add_many(["w0", "w1"], ["warm up the compiled code", "warm up"])
+    print(f"numba warm-up (load/compile): {time.perf_counter() - t0:.1f} s, not counted")
+
+    runners = [("storylens", run_storylens), ("rensa", run_rensa),
+               ("datasketch", run_datasketch)]
+    results = {}
+    for name, fn in runners:
+        if name in args.skip:
+            continue
+        times, mem, r = [], 0.0, None
+        for _ in range(args.repeat):
+            with PeakRSS() as pk:
+                r = fn(corpus, args)
+            times.append(r["secs"])
+            mem = max(mem, pk.mib)
+            gc.collect()
+        r["secs"] = statistics.median(times)
+        r["all"] = times
+        r["mem"] = mem
+        r["score"] = score(corpus, r["pred"])
+        results[name] = r
+        print(f"  {name}: {len(corpus.docs) / r['secs']:,.0f} docs/s "
+              f"(runs: {', '.join(f'{t:.2f}s' for t in times)})", flush=True)
+
+    cats = ["exact"] + [f"near {int(r * 100)}%" for r in NEAR_RATES] + ["contained", "contains"]
+    planted = Counter()
+    for p in corpus.pairs:
+        planted[p.kind if p.kind != "near" else f"near {int(p.edit_rate * 100)}%"] += 1
+    names = list(results)
+    print()
+    print(f"{'':22s}" + "".join(f"{n:>14s}" for n in names))
+    print(f"{'docs/s (end to end)':22s}" +
+          "".join(f"{len(corpus.docs) / results[n]['secs']:>14,.0f}" for n in names))
+    print(f"{'peak RSS growth MiB':22s}" + "".join(f"{results[n]['mem']:>14.0f}" for n in names))
+    print(f"{'precision':22s}" +
+          "".join(f"{results[n]['score']['precision']:>14.3f}" for n in names))
+    print(f"{'recall (all planted)':22s}" +
+          "".join(f"{results[n]['score']['recall']:>14.3f}" for n in names))
+    for cat in cats:
+        row = f"{'  recall ' + cat + f' ({planted[cat]})':22s}"
+        for n in names:
+            v = results[n]["score"]["cats"].get(cat, [0, 0, 0])
+            row += f"{(v[1] / v[0] if v[0] else float('nan')):>14.3f}"
+        print(row)
+    print(f"{'matches reported':22s}" +
+          "".join(f"{results[n]['score']['reported']:>14d}" for n in names))
+    if "storylens" in results:
+        s = results["storylens"]["score"]["cats"]
+        kinds = ", ".join(f"{k} {v[2]}/{v[1]}" for k, v in sorted(s.items()))
+        print(f"storylens kind = planted kind (of found): {kinds}")
+    for n in names:
+        print(f"{n}: {results[n]['extra']}")
+    if "storylens" in results and "datasketch" in results:
+        print(f"speed ratio storylens / datasketch: "
+              f"{results['datasketch']['secs'] / results['storylens']['secs']:.1f}x")
+    if "storylens" in results and "rensa" in results:
+        print(f"speed ratio storylens / rensa: "
+              f"{results['rensa']['secs'] / results['storylens']['secs']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,916 @@
+"""Who said what: direct, indirect and mixed quotes with their speakers.
+
+The text is cut into paragraphs (lines) and sentences with cheap rules; only the
+sentences that hold a quote mark, a reporting verb from a small lexicon, "according
+to" or a colon are parsed with spaCy (:func:`storylens.nlp.get_nlp`). Quote marks are
+paired per paragraph, so one stray mark never spoils the rest of an article; a quote
+left open at the end of a paragraph runs on into the next one when that paragraph
+opens with a quote mark (the newspaper convention).
+
+Each reporting cue (a verb such as "said", "adding", "told", "according to", a colon)
+gives one quote: its content is the clause the cue governs, grown to cover any quote
+marks it overlaps. Quoted passages no cue reached are attached to the cue next to them
+("Rasool said:" before, "he said." after) or, when they stand alone, continue the
+speaker of the quote before them. Pronoun and surname speakers are resolved to the
+nearest preceding compatible named speaker of the article (``canonical_speaker``).
+
+>>> qs = extract_quotes('"We will not stop," Army spokesperson Yahya Rasool said.')  # doctest: +SKIP
+>>> [(q.canonical_speaker, q.role, q.cue, q.quote, q.kind) for q in qs]  # doctest: +SKIP
+[('Yahya Rasool', 'Army spokesperson', 'said', 'We will not stop', 'direct')]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..errors import ValidationError
+from ..model import Quote
+from ..nlp import get_nlp
+
+__all__ = ["extract_quotes", "extract_quotes_many", "merge_story_quotes", "MAX_CHARS", "REPORTING_VERBS"]
+
+#: Longest text accepted (characters); longer input is not one article.
+MAX_CHARS = 1_000_000
+
+# --------------------------------------------------------------------------- lexicon
+
+#: Lemmas of verbs that report speech or a stated position (the cue lexicon).
+REPORTING_VERBS = frozenset(
+    """say tell add write ask note report announce suggest claim argue explain acknowledge declare
+    insist warn state tweet respond reply continue conclude recall predict admit confirm deny stress
+    emphasize emphasise maintain contend assert allege estimate believe think comment remark mention
+    recount quip joke counter retort boast lament observe testify reveal disclose indicate concede agree
+    caution promise vow pledge threaten urge complain charge demand pose scream shout yell whisper
+    post tweete speculate wonder hope fear expect predict propose plan acknowledge reiterate repeat
+    describe call condemn denounce accuse criticize criticise praise blame dismiss reject welcome
+    question insinuate imply point explain assure inform announce""".split()
+)
+# verbs whose content counts only when it holds quote marks ("called it a 'disaster'")
+_EVALUATIVE = frozenset(
+    "describe call condemn denounce accuse criticize criticise praise blame dismiss reject welcome".split()
+)
+# verbs whose object is the listener, not the content
+_LISTENER_OBJ = frozenset("tell ask inform assure urge warn".split())
+# verbs that take an infinitive as their content ("promised to ...")
+_XCOMP_OK = frozenset("promise vow pledge threaten urge ask plan hope expect agree demand warn tell call".split())
+
+_IRREGULAR = {
+    "say": ["said"], "tell": ["told"], "write": ["wrote", "written"], "think": ["thought"],
+    "hold": ["held"], "speak": ["spoke", "spoken"], "tweet": ["tweeted"], "tweete": ["tweeted"],
+}
+
+
+def _forms(lemma: str) -> set[str]:
+    f = {lemma, lemma + "s", lemma + "ed", lemma + "d", lemma + "ing", lemma + "es"}
+    if lemma.endswith("e"):
+        f |= {lemma[:-1] + "ing"}
+    if lemma.endswith("y"):
+        f |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
+    if re.search(r"[^aeiou][aeiou][bdgkmnprt]$", lemma):
+        f |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    f |= set(_IRREGULAR.get(lemma, []))
+    return f
+
+
+_CUE_FORMS = frozenset(w for lem in REPORTING_VERBS for w in _forms(lem))
+
+_PRONOUNS = {
+    "he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON", "i": "PERSON",
+    "it": "ORG", "they": "ANY", "we": "ANY", "them": "ANY", "who": "ANY", "which": "ORG", "that": "ANY",
+}
+_ORG_HEADS = frozenset(
+    """movement group party ministry government army military agency office department council committee
+    organization organisation organisations group groups militia coalition campaign company firm union
+    administration embassy force forces alliance bureau commission court authority authorities spokesman
+    association institute center centre network channel newspaper agency foundation""".split()
+)
+_HONORIFICS = frozenset(
+    "mr mr. mrs mrs. ms ms. dr dr. sen. sen senator rep. rep gov. gov governor president gen. gen general "
+    "secretary minister prime lt. col. sgt. capt. prof. rev. judge justice mayor".split()
+)
+
+# --------------------------------------------------------------------------- text units
+
+_DQ = "\"“”„«»″"
+_OPENERS = "“„«"
+_CLOSERS = "”»"
+_SENT_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_ABBREV = frozenset(
+    "mr mrs ms dr st sen rep gov gen lt col sgt capt jr sr inc corp co ltd no vs jan feb mar apr aug sept sep "
+    "oct nov dec u.s u.n u.k e.g i.e a.m p.m prof rev ft mt gens reps sens d.c calif ariz fla mass va".split()
+)
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+_MAX_UNIT = 1500
+
+
+@dataclass
+class _Seg:
+    """Text inside one pair of quote marks: [start, end) excludes the marks."""
+
+    start: int
+    end: int
+    para: int
+    open_mark: int | None
+    close_mark: int | None
+    cont_prev: bool = False  # continues a quote left open in the previous paragraph
+    cont_next: bool = False  # runs on into the next paragraph
+    used: bool = False
+
+    @property
+    def nwords(self) -> int:
+        return self._nw
+
+    def setup(self, text: str) -> "_Seg":
+        self._nw = len(_WORD.findall(text[self.start:self.end]))
+        return self
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    para: int
+
+
+@dataclass
+class _Att:
+    """An attribution found in one article (becomes a Quote)."""
+
+    cue: str | None
+    cue_span: tuple[int, int] | None
+    spk_span: tuple[int, int] | None
+    spk_type: str | None  # PERSON ORG GPE NORP NOM PRON None
+    canonical: str | None
+    role: str | None
+    start: int
+    end: int
+    pieces: list[tuple[int, int]] = field(default_factory=list)
+    para: int = 0
+    from_prev: bool = False  # speaker copied from the preceding quote
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _sentences(text: str, ps: int, pe: int) -> list[tuple[int, int]]:
+    out = []
+    s = ps
+    for m in _SENT_END.finditer(text, ps, pe):
+        dot = m.start()
+        w = re.search(r"([A-Za-z.]+)$", text[max(ps, dot - 12):dot])
+        if w:
+            word = w.group(1).lower().rstrip(".")
+            if word in _ABBREV or (len(word) == 1 and text[dot - 1].isupper()):
+                continue
+        e = m.end()
+        out.append((s, e))
+        s = e
+        while s < pe and text[s].isspace():
+            s += 1
+    if s < pe:
+        out.append((s, pe))
+    # cut very long sentences (no punctuation, giant input) at whitespace
+    res = []
+    for s, e in out:
+        while e - s > _MAX_UNIT:
+            cut = text.rfind(" ", s, s + _MAX_UNIT)
+            if cut <= s:
+                cut = s + _MAX_UNIT
+            res.append((s, cut))
+            s = cut
+            while s < e and text[s].isspace():
+                s += 1
+        if e > s:
+            res.append((s, e))
+    return res
+
+
+def _mark_role(text: str, i: int, ps: int, pe: int) -> str:
+    ch = text[i]
+    if ch in _OPENERS:
+        return "open"
+    if ch in _CLOSERS:
+        return "close"
+    prev = text[i - 1] if i > ps else " "
+    nxt = text[i + 1] if i + 1 < pe else " "
+    if (prev.isspace() or prev in "([{—–-/") and not nxt.isspace():
+        return "open"
+    if (nxt.isspace() or nxt in ".,;:!?)]}—–-") and not prev.isspace():
+        return "close"
+    return "ambig"
+
+
+def _quote_segments(text: str, paras: list[tuple[int, int]]) -> list[_Seg]:
+    segs: list[_Seg] = []
+    carry: _Seg | None = None  # a quote left open at the end of the previous paragraph
+    for pi, (ps, pe) in enumerate(paras):
+        marks = [i for i in range(ps, pe) if text[i] in _DQ]
+        cur: int | None = None
+        cont = False
+        if carry is not None:
+            if marks and marks[0] == ps and _mark_role(text, ps, ps, pe) != "close":
+                carry.cont_next = True  # the newspaper convention: reopened at paragraph start
+                cont = True
+            carry = None
+        for i in marks:
+            role = _mark_role(text, i, ps, pe)
+            if role == "ambig":
+                role = "close" if cur is not None else "open"
+            if role == "open":
+                cur = i  # a second opener drops a stray earlier one
+            elif cur is not None:
+                segs.append(_Seg(cur + 1, i, pi, cur, i, cont_prev=cont and cur == ps).setup(text))
+                cur = None
+        if cur is not None:
+            end = pe
+            seg = _Seg(cur + 1, end, pi, cur, None, cont_prev=cont and cur == ps).setup(text)
+            nxt = paras[pi + 1][0] if pi + 1 < len(paras) else None
+            if nxt is not None and text[nxt] in _DQ and _mark_role(text, nxt, *paras[pi + 1]) != "close":
+                segs.append(seg)
+                carry = seg
+            elif end - cur <= 600:
+                segs.append(seg)  # unbalanced: close it at the paragraph end
+    # trim the inside of each segment
+    for s in segs:
+        while s.start < s.end and text[s.start].isspace():
+            s.start += 1
+        while s.end > s.start and (text[s.end - 1].isspace() or text[s.end - 1] in ",;:"):
+            s.end -= 1
+    return [s for s in segs if s.end > s.start]
+
+
+def _needs_parse(text: str, s: int, e: int) -> bool:
+    chunk = text[s:e]
+    if any(c in chunk for c in _DQ) or ":" in chunk:
+        return True
+    low = chunk.lower()
+    if "according to" in low:
+        return True
+    return any(w in _CUE_FORMS for w in _WORD.findall(low))
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def _trim(text: str, s: int, e: int, strip: str = " \t\n,;:—–-") -> tuple[int, int]:
+    while s < e and text[s] in strip:
+        s += 1
+    while e > s and text[e - 1] in strip:
+        e -= 1
+    return s, e
+
+
+def _np_tokens(head):
+    """Tokens of the noun phrase headed by ``head`` (no relative clauses)."""
+    toks = [head]
+    stack = [c for c in head.children if c.dep_ not in ("relcl", "acl", "advcl", "punct", "cc", "prep")
+             or (c.dep_ == "prep" and c.i < head.i) or (c.dep_ == "prep" and c.text.lower() in ("of", "for") and c.i == head.i + 1)]
+    while stack:
+        t = stack.pop()
+        toks.append(t)
+        stack.extend(c for c in t.children if c.dep_ not in ("relcl", "acl", "advcl") and not (
+            t.dep_ == "appos" and c.dep_ == "punct"))
+    toks.sort(key=lambda t: t.i)
+    # keep a contiguous run around the head
+    lo = hi = toks.index(head)
+    while lo > 0 and toks[lo - 1].i == toks[lo].i - 1:
+        lo -= 1
+    while hi + 1 < len(toks) and toks[hi + 1].i == toks[hi].i + 1:
+        hi += 1
+    run = toks[lo:hi + 1]
+    while run and (run[0].is_punct or run[0].dep_ == "cc") and run[0] is not head:
+        run = run[1:]
+    while run and (run[-1].is_punct or run[-1].dep_ == "cc") and run[-1] is not head:
+        run = run[:-1]
+    cut = [k for k, t in enumerate(run) if t.i < head.i and (
+        (t.is_punct and t.text not in ("-", ".", "'", "’", "&")) or re.search(r"[()\[\]]|--", t.text))]
+    if cut:
+        run = run[cut[-1] + 1:]
+    if len(run) > 20:
+        run = [t for t in run if t.i <= head.i][-8:]
+    return run
+
+
+def _ent_at(tok):
+    return tok.ent_type_ if tok.ent_type_ else None
+
+
+def _strip_poss(s: str) -> str:
+    return re.sub(r"\s*['’]s?$", "", s).strip()
+
+
+def _speaker_info(head, base: int, text: str):
+    """(span, type, canonical, role) for a speaker noun phrase headed by ``head``."""
+    toks = _np_tokens(head)
+    s = base + toks[0].idx
+    e = base + toks[-1].idx + len(toks[-1].text)
+    s, e = _trim(text, s, e, " \t\n,;:—–-\"“”")
+    low = head.lower_
+    if head.pos_ == "PRON" or low in _PRONOUNS:
+        return (s, e), "PRON", None, None
+    doc = head.doc
+    ents = [en for en in doc.ents if toks[0].i <= en.start and en.end <= toks[-1].i + 1
+            and en.label_ in ("PERSON", "ORG", "GPE", "NORP")]
+    role = None
+    appos = [c for c in head.children if c.dep_ == "appos"]
+    canonical = None
+    typ = "NOM"
+    ent = None
+    for en in ents:
+        if en.start <= head.i < en.end:
+            ent = en
+            break
+    if ent is None and ents:
+        # the name sits in the compounds before a common head ("Harakat al-Nujaba movement")
+        cands = [en for en in ents if en.end <= head.i and all(t.head.i >= en.start for t in en)]
+        if cands and head.pos_ in ("NOUN", "PROPN"):
+            ent = cands[-1]
+    if ent is not None:
+        typ = ent.label_
+        if head.i not in range(ent.start, ent.end) and head.lower_ in _ORG_HEADS:
+            typ = "ORG"
+        canonical = _strip_poss(ent.text)
+        if head.i >= ent.end and ent.label_ in ("GPE", "NORP") and head.lower_ in _ORG_HEADS:
+            canonical = doc[ent.start:head.i + 1].text  # "US military"
+        if typ == "ORG" and ent.start > toks[0].i and any(t.lower_ in _ORG_HEADS for t in ent):
+            prev = doc[ent.start - 1]
+            if prev.dep_ == "case" and prev.head.ent_type_ == "GPE":
+                canonical = _strip_poss(doc[prev.head.i:ent.end].text)  # "Iran's Foreign Ministry"
+        pre = doc[toks[0].i:ent.start]
+        pre_txt = pre.text.strip(" ,")
+        pre_txt = re.sub(r"^(the|a|an)\b\s*", "", pre_txt, flags=re.I)
+        if pre_txt and any(t.is_lower for t in pre if t.is_alpha and t.lower_ not in ("the", "a", "an")) \
+                and not (typ == "ORG" and canonical.startswith(pre_txt)):
+            role = pre_txt
+    elif head.pos_ == "PROPN":
+        run = [head]
+        for t in reversed(list(doc[toks[0].i:head.i])):
+            if t.pos_ == "PROPN" or t.text in "-":
+                run.insert(0, t)
+            else:
+                break
+        canonical = doc[run[0].i:head.i + 1].text
+        typ = "PERSON" if len(run) >= 2 else "NAME"
+    else:
+        role_toks = [t for t in toks if t.i <= head.i]
+        role = re.sub(r"^(the|a|an|another|one)\s+", "", doc[role_toks[0].i:head.i + 1].text, flags=re.I)
+    if appos:
+        a = appos[0]
+        at = [t for t in a.subtree if not t.is_punct or t.i not in (a.left_edge.i, a.right_edge.i)]
+        if at:
+            atxt = doc[at[0].i:at[-1].i + 1].text.strip(" ,")
+            if ent is not None or head.pos_ == "PROPN":
+                role = re.sub(r"^(the|a|an)\s+", "", atxt, flags=re.I)
+            elif a.ent_type_ == "PERSON":
+                canonical, typ = _strip_poss(atxt), "PERSON"
+    if typ == "PERSON" and canonical:
+        words = canonical.split()
+        while len(words) > 1 and words[0].lower() in _HONORIFICS:
+            words = words[1:]
+        canonical = " ".join(words)
+    return (s, e), typ, canonical, role
+
+
+def _subject(verb):
+    """The token naming who speaks for ``verb`` (climbing from "saying"/"adding")."""
+    v = verb
+    for _ in range(4):
+        for c in v.children:
+            if c.dep_ in ("nsubj", "csubj"):
+                if c.tag_ in ("WP", "WDT") and v.dep_ == "relcl":
+                    return v.head
+                return c
+            if c.dep_ == "nsubjpass":
+                for a in v.children:
+                    if a.dep_ == "agent":
+                        for p in a.children:
+                            if p.dep_ == "pobj":
+                                return p
+                return None
+        if v.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl") and v.head is not v:
+            if v.dep_ == "acl" and v.head.pos_ in ("NOUN", "PROPN"):
+                return v.head if v.tag_ == "VBG" else None  # "Hamas, saying ..." / "a statement read"
+            v = v.head
+            continue
+        break
+    return None
+
+
+def _content_tokens(verb, lemma: str):
+    for c in verb.children:
+        if c.dep_ == "ccomp":
+            toks = list(c.subtree)
+            acc = [t.i for t in toks if t.lower_ == "according" and t.i > c.i]
+            if acc:
+                toks = [t for t in toks if t.i < acc[0]]
+            while toks and toks[-1].is_punct and toks[-1].text not in _DQ:
+                toks.pop()
+            return toks or None
+    for c in verb.children:
+        if c.dep_ == "xcomp" and lemma in _XCOMP_OK:
+            return list(c.subtree)
+    return None
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+class _Article:
+    def __init__(self, text: str):
+        self.text = text
+        self.paras = _paragraphs(text)
+        self.segs = _quote_segments(text, self.paras)
+        self.units: list[_Unit] = []
+        for pi, (ps, pe) in enumerate(self.paras):
+            for s, e in _sentences(text, ps, pe):
+                self.units.append(_Unit(s, e, pi))
+        self.parse_units = [u for u in self.units if _needs_parse(text, u.start, u.end)]
+        self.atts: list[_Att] = []
+        self.persons: list[tuple[int, str]] = []  # (offset, PERSON name) mentions seen in parsed sentences
+        self.subjects: list[tuple[int, str, str]] = []  # (offset, label, name) named subjects
+
+    # -- one parsed sentence
+    def add_doc(self, unit: _Unit, doc) -> None:
+        text, base = self.text, unit.start
+        for en in doc.ents:
+            if en.label_ == "PERSON":
+                self.persons.append((base + en.start_char, _strip_poss(en.text)))
+            if en.label_ in ("PERSON", "ORG", "GPE", "NORP") and en.root.dep_ in ("nsubj", "nsubjpass"):
+                self.subjects.append((base + en.start_char, en.label_, _strip_poss(en.text)))
+        seen_verbs = set()
+        for tok in doc:
+            low = tok.lower_
+            if low == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                self._according(unit, doc, tok)
+                continue
+            if tok.pos_ not in ("VERB", "AUX") or tok.i in seen_verbs:
+                continue
+            lemma = tok.lemma_.lower()
+            if lemma not in REPORTING_VERBS:
+                continue
+            if tok.pos_ == "AUX" and lemma != "say":
+                continue
+            pos = base + tok.idx
+            if self._in_seg(pos):
+                continue  # a verb inside quoted speech
+            self._verb(unit, doc, tok, lemma)
+        self._colon(unit, doc)
+
+    def _para_of(self, pos: int) -> int:
+        for pi, (ps, pe) in enumerate(self.paras):
+            if ps <= pos < pe:
+                return pi
+        return -1
+
+    def _in_seg(self, pos: int) -> _Seg | None:
+        for s in self.segs:
+            if s.start <= pos < s.end:
+                return s
+        return None
+
+    def _segs_overlapping(self, s: int, e: int) -> list[_Seg]:
+        return [g for g in self.segs if g.start < e and s < g.end]
+
+    def _verb(self, unit: _Unit, doc, tok, lemma: str) -> None:
+        text, base = self.text, unit.start
+        subj = _subject(tok)
+        cue_s = base + tok.idx
+        cue_e = cue_s + len(tok.text)
+        # particles ("point out") and "in a statement" stay outside the cue span
+        ctoks = _content_tokens(tok, lemma)
+        cs = ce = None
+        if ctoks:
+            cs, ce = base + ctoks[0].idx, base + ctoks[-1].idx + len(ctoks[-1].text)
+        elif tok.dep_ in ("parataxis", "ROOT") and tok.i > 0:
+            # "..., he said." with the clause not attached as ccomp
+            first = min([t.i for t in tok.subtree])
+            if first > 0:
+                cs, ce = base + doc[0].idx, base + doc[first - 1].idx + len(doc[first - 1].text)
+        if cs is None:
+            skip = set()
+            for c in tok.children:
+                if c.dep_ in ("advcl", "conj", "parataxis", "cc", "punct") or (c.dep_ == "prep" and c.i > tok.i and any(
+                        d.lemma_ in ("statement", "interview", "conference", "briefing") for d in c.children)):
+                    skip.update(t.i for t in c.subtree)
+            right = []
+            for t in doc[tok.i + 1:tok.right_edge.i + 1]:
+                if t.i in skip:
+                    break
+                right.append(t)
+            while right and right[-1].is_punct:
+                right.pop()
+            if right:
+                rs = base + right[0].idx
+                re_ = base + right[-1].idx + len(right[-1].text)
+                if self._segs_overlapping(rs, re_):
+                    objs = [c for c in tok.children if c.dep_ in ("dobj", "oprd", "attr", "prep", "dative", "npadvmod")
+                            and c.i > tok.i]
+                    if lemma in _LISTENER_OBJ:
+                        objs = [c for c in objs if c.dep_ not in ("dobj", "dative")]
+                    if objs or lemma not in _LISTENER_OBJ:
+                        cs, ce = rs, re_
+        if cs is None and lemma in _EVALUATIVE:
+            return
+        if cs is not None and lemma in _EVALUATIVE and not self._segs_overlapping(cs, ce):
+            return
+        # "Act of state terrorism, says Iran": inverted speaker after a comma
+        if tok.i > 0 and doc[tok.i - 1].text == ",":
+            tail = [t for t in doc[tok.i + 1:] if not t.is_punct]
+            if tail and len(tail) <= 7 and tail[0].pos_ in ("PROPN", "PRON", "DET", "NOUN", "ADJ", "NUM") and any(t.pos_ in ("PROPN", "PRON", "NOUN") for t in tail) \
+                    and not any(t.pos_ in ("VERB", "AUX") or t.dep_ == "mark" for t in tail):
+                heads = [t for t in tail if t.head.i <= tok.i or t.head not in tail or t.head is t]
+                subj = heads[0] if heads else tail[-1]
+                cs, ce = base + doc[0].idx, base + doc[tok.i - 1].idx
+        spk = _speaker_info(subj, base, text) if subj is not None else (None, None, None, None)
+        if cs is None:
+            # no content in the parse: an adjacent quote ("said: '...'" or "'...', said X")
+            seg = self._adjacent_seg(cue_s, cue_e, spk[0])
+            if seg is None:
+                return
+            cs, ce = seg.start, seg.end
+        if subj is not None and spk[0] and spk[0][0] <= cs < spk[0][1]:
+            if spk[0][1] < ce and cue_s < spk[0][0]:
+                cs = spk[0][1]
+            else:
+                return
+        if cs <= cue_s < ce:  # "... that it said were ...": keep the side after the cue
+            if ce - cue_e > 8:
+                cs = cue_e
+            else:
+                ce = cue_s
+        self._add(unit, tok.text, (cue_s, cue_e), spk, cs, ce)
+
+    def _adjacent_seg(self, cue_s: int, cue_e: int, spk_span) -> _Seg | None:
+        lo = min(cue_s, spk_span[0]) if spk_span else cue_s
+        hi = max(cue_e, spk_span[1]) if spk_span else cue_e
+        text = self.text
+        para = self._para_of(cue_s)
+        for g in self.segs:
+            if g.used or g.para != para:
+                continue
+            if g.close_mark is not None and g.close_mark < lo and not text[g.close_mark + 1:lo].strip(" ,.—–-\n"):
+                return g
+            if g.open_mark is not None and g.open_mark >= hi:
+                gap = text[hi:g.open_mark]
+                if len(gap) < 40 and (not gap.strip(" ,:—–-\n") or gap.strip().endswith(":")):
+                    return g
+        return None
+
+    def _according(self, unit: _Unit, doc, tok) -> None:
+        text, base = self.text, unit.start
+        to = doc[tok.i + 1]
+        pobj = [c for c in to.children if c.dep_ == "pobj"]
+        if not pobj:
+            return
+        head = pobj[0]
+        spk = _speaker_info(head, base, text)
+        phrase_end = max(t.i for t in to.subtree)
+        ps_ = base + tok.idx
+        pe_ = base + doc[phrase_end].idx + len(doc[phrase_end].text)
+        # an appended participle ("..., reporting from Washington") belongs to the phrase
+        us, ue = unit.start, unit.end
+        if ps_ - us > ue - pe_:
+            cs, ce = us, ps_
+        else:
+            cs, ce = pe_, ue
+        cs, ce = _trim(text, cs, ce, " \t\n,;:—–-.")
+        if ce - cs < 8:
+            return
+        # a nested "according to a statement" over a sentence with its own speaker adds nothing
+        nested = [a for a in self.atts if a.cue_span and cs <= a.cue_span[0] < ce]
+        if nested and spk[1] in ("NOM", "PRON"):
+            return
+        self._add(unit, "according to", (ps_, ps_ + len("according to")), spk, cs, ce)
+
+    def _colon(self, unit: _Unit, doc) -> None:
+        """``Name: "..."`` or ``Name said:`` introducing a quote."""
+        text = self.text
+        for tok in doc:
+            if tok.text != ":" or tok.i == 0 or tok.i > 30:
+                continue
+            pos = unit.start + tok.idx
+            if any(a.cue_span and a.cue_span[0] <= pos <= a.cue_span[1] + 2 for a in self.atts):
+                continue
+            before = doc[:tok.i]
+            heads = [t for t in before if t.head.i >= tok.i or t.head is t or t.dep_ == "ROOT"]
+            names = [t for t in before if t.ent_type_ in ("PERSON", "ORG")]
+            verbs = [t for t in before if t.pos_ == "VERB"]
+            if verbs:
+                seg = next((g for g in self.segs if g.open_mark is not None and pos < g.open_mark < pos + 4
+                            and not g.used), None)
+                if seg is None:
+                    continue
+                v = verbs[-1]
+                while v.dep_ in ("xcomp", "advcl", "conj") and v.head.i < tok.i and v.head.pos_ == "VERB":
+                    v = v.head
+                subj = _subject(v)
+                if subj is None or subj.i > tok.i:
+                    continue
+                spk = _speaker_info(subj, unit.start, text)
+                vs = unit.start + v.idx
+                self._add(unit, text[vs:pos + 1], (vs, pos + 1), spk, seg.start, seg.end)
+                continue
+            if not names:
+                continue
+            head = names[-1]
+            while head.head.i < tok.i and head.head is not head and head.dep_ in ("compound", "flat"):
+                head = head.head
+            after_s = pos + 1
+            seg = None
+            for g in self.segs:
+                if g.open_mark is not None and after_s <= g.open_mark < after_s + 4:
+                    seg = g
+                    break
+            if seg is not None:
+                cs, ce = seg.start, seg.end
+            else:
+                cs, ce = _trim(text, after_s, unit.end, " \t\n")
+                if len(_WORD.findall(text[cs:ce])) < 4:
+                    continue
+            spk = _speaker_info(head, unit.start, text)
+            del heads
+            self._add(unit, ":", (pos, pos + 1), spk, cs, ce)
+
+    def _add(self, unit: _Unit, cue, cue_span, spk, cs, ce) -> None:
+        text = self.text
+        cs, ce = _trim(text, cs, ce, " \t\n,;:—–-")
+        if ce <= cs:
+            return
+        pieces = [(cs, ce)]
+        segs = self._segs_overlapping(cs, ce)
+        if segs:
+            lo = min(cs, min(g.start for g in segs))
+            hi = max(ce, max(g.end for g in segs))
+            cs, ce = lo, hi
+            for g in segs:
+                g.used = True
+        span, typ, canon, role = spk
+        self.atts.append(_Att(cue, cue_span, span, typ, canon, role, cs, ce, pieces, unit.para))
+
+    # -- after all sentences of the article
+    def finish(self) -> list[Quote]:
+        text = self.text
+        self.atts.sort(key=lambda a: (a.start, -(a.end - a.start)))
+        # drop exact duplicates (same content, same cue)
+        uniq, seen = [], set()
+        for a in self.atts:
+            key = (a.start, a.end, a.cue_span)
+            if key in seen:
+                continue
+            seen.add(key)
+            uniq.append(a)
+        self.atts = uniq
+        self._orphans()
+        self._multi_paragraph()
+        self._resolve()
+        out = []
+        for a in sorted(self.atts, key=lambda a: a.start):
+            s, e = a.start, a.end
+            segs = [g for g in self.segs if g.start >= s - 1 and g.end <= e + 1]
+            covered = sum(g.end - g.start for g in segs)
+            body = len(re.sub(r"[\W_]", "", text[s:e]))
+            inside = sum(len(re.sub(r"[\W_]", "", text[g.start:g.end])) for g in segs)
+            if segs and inside >= body:
+                kind = "direct"
+            elif segs:
+                kind = "mixed"
+            else:
+                kind = "indirect"
+            del covered
+            if kind == "direct":
+                pieces = [(g.start, g.end) for g in sorted(segs, key=lambda g: g.start)]
+                s, e = pieces[0][0], pieces[-1][1]
+                qtext = " ".join(text[a_:b_] for a_, b_ in pieces)
+            else:
+                if kind == "indirect":
+                    m = re.match(r"(that|whether|if)\s+", text[s:e], re.I)
+                    if m and e - s - m.end() > 8:
+                        s += m.end()
+                # keep marks balanced: take the closing mark of a quote that opens inside
+                last = max(segs, key=lambda g: g.end) if segs else None
+                if last is not None and last.close_mark is not None and last.close_mark >= e - 1:
+                    e = last.close_mark + 1
+                first = min(segs, key=lambda g: g.start) if segs else None
+                if first is not None and first.open_mark is not None and first.open_mark < s:
+                    s = first.open_mark
+                qtext = text[s:e]
+            speaker = text[a.spk_span[0]:a.spk_span[1]] if a.spk_span else None
+            out.append(Quote(
+                speaker=speaker, speaker_span=a.spk_span, canonical_speaker=a.canonical, cue=a.cue,
+                cue_span=a.cue_span, quote=qtext, quote_span=(s, e), kind=kind, role=a.role,
+            ))
+        return out
+
+    def _orphans(self) -> None:
+        """Quoted passages no cue reached: continue the neighbouring quote or its speaker."""
+        text = self.text
+        for g in sorted(self.segs, key=lambda g: g.start):
+            if g.used or any(a.start <= g.start and g.end <= a.end for a in self.atts):
+                continue
+            if g.cont_prev:
+                continue  # handled with the paragraph it continues
+            short = g.nwords < 4 or (g.nwords < 7 and not re.search(r"[.!?,]$", text[g.start:g.end + 1].rstrip("”\"")))
+            prev = [a for a in self.atts if a.end <= g.start]
+            prev_a = max(prev, key=lambda a: a.end) if prev else None
+            para_start = self.paras[g.para][0]
+            standalone = g.open_mark == para_start
+            if short:
+                continue
+            # '"A," he said. "B."' and '"A," he said, "B."' are one quote
+            merged = False
+            for a in sorted((a for a in self.atts if a.para == g.para and a.end <= g.start and a.cue),
+                            key=lambda a: -a.end):
+                gap_s, gap_e = a.end, (g.open_mark if g.open_mark is not None else g.start)
+                gap = text[gap_s:gap_e]
+                if any(c in gap for c in _DQ.replace('"', "")) or gap.count('"') > 1:
+                    if any(h.start >= gap_s and h.end <= gap_e for h in self.segs):
+                        break
+                inside = lambda sp: sp is not None and gap_s <= sp[0] and sp[1] <= gap_e  # noqa: E731
+                if (not re.search(r"[A-Za-z]", gap) or inside(a.cue_span) or inside(a.spk_span)) \
+                        and len(_WORD.findall(gap)) <= 30:
+                    a.end = max(a.end, g.end)
+                    g.used = True
+                    merged = True
+                break
+            if merged:
+                continue
+            if prev_a is not None and prev_a.para == g.para and text[prev_a.end:g.start].rstrip().endswith(":"):
+                prev_a.end = max(prev_a.end, g.end)
+                g.used = True
+                continue
+            # "He added:" ending the previous paragraph
+            if standalone and g.para > 0:
+                pps, ppe = self.paras[g.para - 1]
+                intro = [a for a in self.atts if a.para == g.para - 1 and a.cue_span and text[ppe - 1] == ":"
+                         and a.cue_span[1] >= ppe - 40]
+                if intro:
+                    a0 = intro[-1]
+                    self.atts.append(_Att(a0.cue, a0.cue_span, a0.spk_span, a0.spk_type, a0.canonical, a0.role,
+                                          g.start, g.end, [(g.start, g.end)], g.para, from_prev=True))
+                    g.used = True
+                    continue
+            if standalone and prev_a is not None and g.para - prev_a.para <= 1 and prev_a.spk_span:
+                self.atts.append(_Att(None, None, prev_a.spk_span, prev_a.spk_type, prev_a.canonical,
+                                      prev_a.role, g.start, g.end, [(g.start, g.end)], g.para, from_prev=True))
+                g.used = True
+                continue
+            if g.nwords >= 8 and standalone:
+                self.atts.append(_Att(None, None, None, None, None, None, g.start, g.end,
+                                      [(g.start, g.end)], g.para))
+                g.used = True
+
+    def _multi_paragraph(self) -> None:
+        """Extend a quote over the paragraphs its quote marks run on into."""
+        chains = []
+        for g in sorted(self.segs, key=lambda g: g.start):
+            if g.cont_prev and chains and chains[-1][-1].cont_next:
+                chains[-1].append(g)
+            else:
+                chains.append([g])
+        for ch in chains:
+            if len(ch) < 2:
+                continue
+            owner = [a for a in self.atts if a.start <= ch[0].start < a.end or ch[0].start <= a.start < ch[0].end]
+            if not owner:
+                continue
+            a = owner[0]
+            for g in ch[1:]:
+                # drop cue-less quotes made from the continuation; keep those with their own cue
+                self.atts = [b for b in self.atts if not (b is not a and b.cue is None and g.start <= b.start < g.end + 1)]
+                a.end = max(a.end, g.end)
+                g.used = True
+
+    def _resolve(self) -> None:
+        """Canonical speakers: surnames to full names, pronouns and roles to earlier speakers."""
+        names = [n for _, n in self.persons] + [a.canonical for a in self.atts if a.spk_type == "PERSON" and a.canonical]
+        full: dict[str, list[str]] = {}
+        for n in names:
+            toks = n.split()
+            if len(toks) >= 2:
+                lst = full.setdefault(toks[-1].lower(), [])
+                if n not in lst:
+                    lst.append(n)
+
+        def expand(name: str) -> str | None:
+            toks = name.split()
+            cands = [c for c in full.get(toks[-1].lower(), []) if len(c.split()) > len(toks)
+                     and c.lower().endswith(name.lower())]
+            return max(cands, key=len) if cands else None
+
+        for a in self.atts:
+            if a.canonical and a.spk_type in ("PERSON", "NAME", "ORG", "GPE", "NORP") and len(a.canonical.split()) <= 2:
+                longer = expand(a.canonical)
+                if longer:
+                    a.canonical, a.spk_type = longer, "PERSON"
+            if a.spk_type == "NAME":
+                a.spk_type = "PERSON" if a.canonical.split()[-1].lower() not in _ORG_HEADS else "ORG"
+        ordered = sorted(self.atts, key=lambda a: a.spk_span[0] if a.spk_span else a.start)
+        mentions = []  # (offset, type, canonical, role) of named speakers and named subjects
+        for b in ordered:
+            if b.canonical and b.spk_type not in ("PRON", "NOM", None) and b.spk_span:
+                mentions.append((b.spk_span[0], b.spk_type, b.canonical, b.role, True))
+        for off, lab, n in self.subjects:
+            if lab == "PERSON":
+                n = expand(n) or n
+            mentions.append((off, lab, n, None, False))
+        for a in ordered:
+            if a.from_prev or a.spk_span is None:
+                continue
+            pos = a.spk_span[0]
+            if a.spk_type == "PRON":
+                p = self.text[a.spk_span[0]:a.spk_span[1]].lower()
+                want = _PRONOUNS.get(p, "ANY")
+
+                def ok(t: str) -> bool:
+                    if want == "PERSON":
+                        return t == "PERSON"
+                    if want == "ORG":
+                        return t in ("ORG", "GPE", "NORP")
+                    return t in ("ORG", "GPE", "NORP", "PERSON")
+
+                cands = [m for m in mentions if m[0] < pos and ok(m[1])]
+                if want == "PERSON":
+                    # prefer speakers; a named subject only when it is closer and in the same paragraph
+                    spk = [m for m in cands if m[4]]
+                    subj = [m for m in cands if not m[4] and self._para_of(m[0]) == self._para_of(pos)]
+                    best = max(spk, key=lambda m: m[0], default=None)
+                    if subj and (best is None or max(subj, key=lambda m: m[0])[0] > best[0]):
+                        best = max(subj, key=lambda m: m[0])
+                    if best is None:
+                        prior = [(o, n) for o, n in self.persons if o < pos]
+                        if prior:
+                            o, n = max(prior)
+                            best = (o, "PERSON", expand(n) or n, None, False)
+                else:
+                    best = max(cands, key=lambda m: m[0], default=None)
+                if best is not None:
+                    a.canonical = best[2]
+                    a.role = a.role or best[3]
+            elif a.spk_type == "NOM" and a.role:
+                head = a.role.split()[-1].lower()
+                if not re.match(r"(the|this|that)\b", self.text[a.spk_span[0]:a.spk_span[1]], re.I):
+                    continue
+                for m in sorted(mentions, key=lambda m: m[0], reverse=True):
+                    if m[0] < pos and m[4] and m[1] == "PERSON" and m[3] and head in m[3].lower():
+                        a.canonical, a.role = m[2], m[3]
+                        break
+
+
+def _check(text) -> None:
+    if not isinstance(text, str):
+        raise ValidationError(f"extract_quotes expects the article's clean text as str, got {type(text).__name__}")
+    if len(text) > MAX_CHARS:
+        raise ValidationError(
+            f"text of {len(text):,} characters is longer than one article ({MAX_CHARS:,} at most); "
+            "split it into articles before extracting quotes"
+        )
+
+
+def extract_quotes(text: str) -> list[Quote]:
+    """Every quote in one article's clean text, in text order.
+
+    >>> qs = extract_quotes('Hamas said the strikes were a "violation of sovereignty".')  # doctest: +SKIP
+    >>> qs[0].canonical_speaker, qs[0].cue, qs[0].kind, qs[0].quote  # doctest: +SKIP
+    ('Hamas', 'said', 'mixed', 'the strikes were a "violation of sovereignty"')
+    >>> extract_quotes("")
+    []
+    """
+    return extract_quotes_many([text])[0]
+
+
+def extract_quotes_many(texts: Iterable[str], *, batch_size: int = 256, n_process: int = 1) -> list[list[Quote]]:
+    """Quotes for many articles at once (one ``nlp.pipe`` over the sentences that need parsing).
+
+    >>> [len(q) for q in extract_quotes_many(['"Yes," she said.', "No quotes here."])]  # doctest: +SKIP
+    [1, 0]
+    """
+    texts = list(texts)
+    for t in texts:
+        _check(t)
+    arts = [_Article(t) for t in texts]
+    jobs = [(ai, u) for ai, a in enumerate(arts) for u in a.parse_units]
+    if jobs:
+        nlp = get_nlp()
+        docs = nlp.pipe((arts[ai].text[u.start:u.end] for ai, u in jobs), batch_size=batch_size,
+                        n_process=n_process)
+        for (ai, u), doc in zip(jobs, docs):
+            arts[ai].add_doc(u, doc)
+    return [a.finish() for a in arts]
+
+
+def merge_story_quotes(items):
+    """Quotes of one story across outlets; see :func:`storylens.extract.speakers.merge_story_quotes`."""
+    from .speakers import merge_story_quotes as _merge
+
+    return _merge(items)

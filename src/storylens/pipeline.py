@@ -1,0 +1,374 @@
+"""Wires the stages: read → clean → fingerprint/dedup → cluster → align → store,
+then (optionally) extract quotes. Batch ingest and one-article-at-a-time use share
+the same code path (:meth:`Pipeline.add_docs`).
+
+The dedup index and the story clusterer live in memory; their state is saved
+into the store (``state`` table) with the sequence number of the last article it
+covers, and on opening, articles stored after that (by a crashed run or another
+writer) are replayed, so the in-memory state always matches the database.
+
+>>> from storylens.store import Store
+>>> p = Pipeline(Store(":memory:"), extract=False)
+>>> stats = p.ingest(["../shared/seeds"])                     # doctest: +SKIP
+>>> stats.new, p.store.count_stories()                         # doctest: +SKIP
+(2, 1)
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import align as _align
+from .clean import chrome_keys, clean_text
+from .cluster import StoryClusterer
+from .dedup import DedupIndex
+from .errors import StoreError
+from .fingerprint import content_hash
+from .model import Article, RawDoc, Reuse
+from .read import ReadFailure, read_paths
+from .store import Store
+
+SNAPSHOT_EVERY = 50_000
+
+
+@dataclass
+class IngestStats:
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0  # stored, and marked as a copy of an earlier article
+    already: int = 0  # skipped: this very input was stored before
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+    stories_new: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"read {self.read}, new {self.new}, duplicate {self.duplicate}, already stored {self.already}, "
+            f"failed {self.failed}; {self.stories_new} new stories"
+        )
+
+
+def article_id(doc: RawDoc) -> str:
+    """The input's own id when it gives one, else a stable id from where and what it is.
+
+    >>> article_id(RawDoc(source="a/b.txt", text="Hello", format="txt"))
+    'a2d5d0c7e4c9f0d3b'
+    """
+    if doc.meta.get("id"):
+        return str(doc.meta["id"])
+    where = doc.meta.get("url") or Path(doc.source.split(":", 1)[0].split("#", 1)[0]).name
+    h = hashlib.sha1(f"{doc.format}\0{where}\0{doc.text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return "a" + h[:16]
+
+
+class Pipeline:
+    """The ingest machinery over one :class:`Store`."""
+
+    def __init__(
+        self,
+        store: Store,
+        extract: bool = True,
+        align_limit: int = 8,
+        learn_chrome: bool = True,
+        batch_size: int = 256,
+    ):
+        self.store = store
+        self.extract = extract
+        self.align_limit = align_limit
+        self.learn_chrome = learn_chrome
+        self.batch_size = batch_size
+        self.dedup: DedupIndex | None = None
+        self.clusterer: StoryClusterer | None = None
+        self.state_seq = 0
+        self._since_snapshot = 0
+        self._lock_file = None
+
+    # ------------------------------------------------------------------ state
+    def sync(self) -> int:
+        """Load saved state (first call) and replay articles stored after it; returns how many were replayed."""
+        st = self.store
+        if self.dedup is None:
+            d = st.get_state("dedup")
+            c = st.get_state("cluster")
+            if d and c and d[0] == c[0]:
+                self.dedup = DedupIndex.from_bytes(d[1])
+                self.clusterer = StoryClusterer.from_bytes(c[1])
+                self.state_seq = d[0]
+            else:
+                self.dedup = DedupIndex()
+                self.clusterer = StoryClusterer()
+                self.state_seq = 0
+        n = 0
+        for a in st.articles(after_seq=self.state_seq):
+            self.dedup.query_add(a.id, a.text, a.published)
+            if a.story_id:
+                known = a.story_id in self.clusterer._stories or a.story_id in self.clusterer._alias
+                self.clusterer.assign(a.id, a.title, a.text, a.published, force_story=a.story_id if known else None)
+            self.state_seq = a.seq
+            n += 1
+        self._since_snapshot += n
+        return n
+
+    def save_state(self) -> None:
+        """Snapshot the dedup index and clusterer into the store."""
+        if self.dedup is None:
+            return
+        seq = self.state_seq
+        with self.store.transaction():
+            self.store.set_state("dedup", seq, self.dedup.to_bytes())
+            self.store.set_state("cluster", seq, self.clusterer.to_bytes())
+        self._since_snapshot = 0
+
+    @contextmanager
+    def writing(self, wait_message: Callable[[str], None] | None = None) -> Iterator["Pipeline"]:
+        """Hold the database's writer lock (one writer process at a time) and sync state."""
+        if self.store.path != ":memory:" and self._lock_file is None:
+            lock_path = self.store.path + ".lock"
+            f = open(lock_path, "a+")
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if wait_message:
+                    wait_message(f"another storylens process is writing to {self.store.path}; waiting for it to finish")
+                fcntl.flock(f, fcntl.LOCK_EX)
+            self._lock_file = f
+            owned = True
+        else:
+            owned = False
+        try:
+            self.sync()
+            yield self
+        finally:
+            if owned:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                self._lock_file.close()
+                self._lock_file = None
+
+    # ----------------------------------------------------------------- ingest
+    def ingest(
+        self,
+        paths: Iterable[str | os.PathLike],
+        on_failure: Callable[[str], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+        wait_message: Callable[[str], None] | None = None,
+    ) -> IngestStats:
+        """Read files and folders and add every article; failures are reported, never fatal."""
+        return self.ingest_docs(read_paths(paths), on_failure, progress, wait_message)
+
+    def ingest_docs(
+        self,
+        docs: Iterable[RawDoc | ReadFailure],
+        on_failure: Callable[[str], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+        wait_message: Callable[[str], None] | None = None,
+    ) -> IngestStats:
+        stats = IngestStats()
+        t0 = time.perf_counter()
+        with self.writing(wait_message):
+            batch: list[RawDoc] = []
+            for item in docs:
+                if isinstance(item, ReadFailure):
+                    stats.failed += 1
+                    stats.failures.append(str(item))
+                    if on_failure:
+                        on_failure(str(item))
+                    if progress:
+                        progress(1)
+                    continue
+                stats.read += 1
+                batch.append(item)
+                if len(batch) >= self.batch_size:
+                    self.add_docs(batch, stats, on_failure)
+                    if progress:
+                        progress(len(batch))
+                    batch = []
+            if batch:
+                self.add_docs(batch, stats, on_failure)
+                if progress:
+                    progress(len(batch))
+            if self.extract:
+                self.analyse_pending()
+            self.save_state()
+        stats.seconds = time.perf_counter() - t0
+        return stats
+
+    def add_docs(
+        self, docs: list[RawDoc], stats: IngestStats | None = None, on_failure: Callable[[str], None] | None = None
+    ) -> list[Article]:
+        """Clean, dedup, cluster, align and store a batch (one transaction; each article complete or absent).
+
+        The caller holds :meth:`writing` (``ingest_docs`` does)."""
+        stats = stats or IngestStats()
+        if self.dedup is None:
+            self.sync()
+        st = self.store
+        out: list[Article] = []
+        pending_ids: set[str] = set()
+        with st.transaction():
+            for doc in docs:
+                aid = article_id(doc)
+                if aid in pending_ids or st.has_article(aid):
+                    if aid not in pending_ids:
+                        old = st.db.execute("SELECT raw_text FROM articles WHERE id=?", (aid,)).fetchone()
+                        if old is not None and old[0] != doc.text and doc.meta.get("id"):
+                            stats.failed += 1
+                            msg = (
+                                f"{doc.source}: id {aid!r} is already stored with a different text; "
+                                "give each article a unique id"
+                            )
+                            stats.failures.append(msg)
+                            if on_failure:
+                                on_failure(msg)
+                            continue
+                    stats.already += 1
+                    continue
+                pending_ids.add(aid)
+                art = self._add_one(aid, doc, stats)
+                out.append(art)
+                if art.duplicate_of:
+                    stats.duplicate += 1
+                else:
+                    stats.new += 1
+        self._since_snapshot += len(out)
+        if self._since_snapshot >= SNAPSHOT_EVERY:
+            self.save_state()
+        return out
+
+    def _clean(self, doc: RawDoc):
+        c = clean_text(doc.text, doc.meta)
+        if self.learn_chrome and c.outlet:
+            keys = chrome_keys(doc.text)
+            self.store.learn_chrome(c.outlet, keys)
+            known = self.store.chrome_for(c.outlet)
+            if known & keys:
+                c = clean_text(doc.text, doc.meta, known)
+        if not c.text.strip():
+            # everything looked like chrome: keep the raw text rather than lose the article
+            c.text = doc.text.strip()
+        return c
+
+    def _add_one(self, aid: str, doc: RawDoc, stats: IngestStats) -> Article:
+        st = self.store
+        c = self._clean(doc)
+        art = Article(
+            id=aid, source=doc.source, raw_text=doc.text, text=c.text, title=c.title, outlet=c.outlet, url=c.url,
+            published=c.published, dateline=c.dateline, format=doc.format, removed=c.removed,
+            content_hash=content_hash(c.text),
+        )
+        m = self.dedup.query_add(aid, art.text, art.published)
+        force = None
+        if m is not None:
+            art.duplicate_of, art.duplicate_kind, art.duplicate_similarity = m.of, m.kind, m.similarity
+            row = st.db.execute("SELECT story_id FROM articles WHERE id=?", (m.of,)).fetchone()
+            if row and row[0]:
+                force = self.clusterer.resolve(row[0])
+        n_before = len(self.clusterer)
+        sid, sim = self.clusterer.assign(aid, art.title, art.text, art.published, force_story=force)
+        if len(self.clusterer) > n_before:
+            stats.stories_new += 1
+        art.story_id, art.story_similarity = sid, round(float(sim), 4)
+        seq = st.insert_article(art, html=doc.html)
+        self.state_seq = seq
+        for gone, kept in self.clusterer.pop_merges():
+            self._merge_stories(gone, kept, seq)
+        sid = self.clusterer.resolve(sid)
+        art.story_id = sid
+        self._align_new(art)
+        self._touch_story(sid, seq)
+        return art
+
+    def _merge_stories(self, gone: str, kept: str, seq: int) -> None:
+        db = self.store.db
+        db.execute("UPDATE articles SET story_id=? WHERE story_id=?", (kept, gone))
+        db.execute("UPDATE passages SET story_id=? WHERE story_id=?", (kept, gone))
+        db.execute("UPDATE reuse SET story_id=? WHERE story_id=?", (kept, gone))
+        db.execute("DELETE FROM stories WHERE id=?", (gone,))
+        db.execute("DELETE FROM events WHERE story_id=?", (gone,))
+        self._touch_story(kept, seq)
+
+    def _touch_story(self, sid: str, seq: int) -> None:
+        central = self.clusterer.central_article(sid)
+        row = self.store.db.execute("SELECT title, text FROM articles WHERE id=?", (central,)).fetchone()
+        label = None
+        if row:
+            label = row[0] or _first_words(row[1])
+        self.store.upsert_story(sid, label, central, seq)
+
+    def _align_new(self, art: Article) -> None:
+        """Align a new article with the most relevant articles already in its story."""
+        db = self.store.db
+        rows = db.execute(
+            "SELECT id, text, published, seq FROM articles WHERE story_id=? AND id != ? ORDER BY seq DESC LIMIT ?",
+            (art.story_id, art.id, self.align_limit),
+        ).fetchall()
+        partners = {r[0]: r for r in rows}
+        if art.duplicate_of and art.duplicate_of not in partners:
+            r = db.execute(
+                "SELECT id, text, published, seq FROM articles WHERE id=? AND story_id=?",
+                (art.duplicate_of, art.story_id),
+            ).fetchone()
+            if r:
+                partners[r[0]] = r
+        for pid, ptext, ppub, _ in partners.values():
+            spans = _align.align_pair(ptext, art.text)
+            share_a = _align.shared_share(ptext, [(s, e) for s, e, _, _, _ in spans])
+            share_b = _align.shared_share(art.text, [(s, e) for _, _, s, e, _ in spans])
+            orig, reason = _align.likely_original(
+                {"id": pid, "published": ppub}, {"id": art.id, "published": art.published}, share_a, share_b
+            )
+            if orig is None and art.duplicate_of == pid and art.duplicate_kind in ("exact", "near", "contained"):
+                orig, reason = pid, "arrived first"
+            self.store.add_passages(
+                art.story_id,
+                pid,
+                art.id,
+                spans,
+                Reuse(art.story_id, pid, art.id, round(share_a, 4), round(share_b, 4), orig, reason),
+            )
+
+    # --------------------------------------------------------------- extract
+    def analyse_pending(self, progress: Callable[[int], None] | None = None) -> int:
+        """Extract quotes for stored articles not analysed yet (in batches, own transactions)."""
+        from .extract.quotes import extract_quotes_many
+
+        db = self.store.db
+        n = 0
+        while True:
+            rows = db.execute(
+                "SELECT a.id, a.text FROM articles a LEFT JOIN analysed q ON q.article_id = a.id "
+                "WHERE q.article_id IS NULL ORDER BY a.seq LIMIT 64"
+            ).fetchall()
+            if not rows:
+                return n
+            results = extract_quotes_many([r[1] for r in rows])
+            with self.store.transaction():
+                for (aid, _), quotes in zip(rows, results):
+                    self.store.set_quotes(aid, [q.to_dict() for q in quotes])
+            n += len(rows)
+            if progress:
+                progress(len(rows))
+
+
+def _first_words(text: str, n: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
+def open_pipeline(db: str | None = None, extract: bool = True) -> Pipeline:
+    """A pipeline over the database at ``db`` (default ``./storylens.db`` or ``$STORYLENS_DB``)."""
+    return Pipeline(Store(db), extract=extract)
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+__all__ = ["Pipeline", "IngestStats", "article_id", "open_pipeline", "StoreError"]
