@@ -17,7 +17,7 @@ SRC = Path(str(files("storylens")))
 
 @pytest.fixture(scope="module")
 def answers() -> dict:
-    return json.loads((DEMO / "ANSWERS.json").read_text(encoding="utf-8"))
+    return json.loads((DEMO.parent / "demo_answers.json").read_text(encoding="utf-8"))
 
 
 def _corpus_files() -> list[Path]:
@@ -94,7 +94,7 @@ BODIES = _bodies()
 
 def test_every_file_is_utf8():
     assert _corpus_files()
-    for p in _corpus_files() + [DEMO / "ANSWERS.json"]:
+    for p in _corpus_files() + [DEMO.parent / "demo_answers.json"]:
         p.read_bytes().decode("utf-8")  # strict: raises on invalid bytes
 
 
@@ -208,7 +208,7 @@ def test_outlet_chrome_repeats_across_its_pages(answers):
 
 def test_library_never_reads_answers():
     for py in SRC.rglob("*.py"):
-        assert "ANSWERS" not in py.read_text(encoding="utf-8"), py
+        assert "demo_answers" not in py.read_text(encoding="utf-8"), py
 
 
 def test_borrowed_passages_occur_in_both(answers):

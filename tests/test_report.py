@@ -202,3 +202,13 @@ def test_segments_cover_text_once_in_order(text, spans):
     # Adjacent segments differ in label (maximal merging).
     for x, y in zip(segs, segs[1:]):
         assert x[2:] != y[2:]
+
+
+def test_only_in_tag_once_per_run_of_unique_paragraphs():
+    text = "First own paragraph here.\n\nSecond own paragraph here.\n\nShared part.\n\nThird own one."
+    spans = [(0, 25), (27, 53), (69, 83)]
+    view = {"story": {"id": "s"}, "articles": [{"id": "x", "outlet": "Solo", "text": text}],
+            "unique": [{"article": "x", "start": s, "end": e} for s, e in spans]}
+    html = render_report([view])
+    assert html.count(">only in Solo</span>") == 2  # paragraphs 1-2 are one run, paragraph 4 another
+    assert html.count('class="unique"') == 3

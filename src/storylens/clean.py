@@ -59,7 +59,7 @@ _WIDGET_RE = re.compile(
     r"^(?:" + "|".join(re.escape(w) for w in sorted(_WIDGET_WORDS, key=len, reverse=True)) + r"|[\s|·•,:/\-+()\[\]0-9])+$",
     re.I,
 )
-_FONT_BUTTON_RE = re.compile(r"^(?:\s*(?:\+\s*A|A\s*[-+–−]|[-–−]\s*A|A\s*A\s*A?|reset))+\s*$", re.I)
+_FONT_BUTTON_RE = re.compile(r"^(?:\s*(?:text|font)\s*size\s*:?)?(?:\s*[|·]?\s*(?:\+\s*A|A\s*[-+–−]|[-–−]\s*A|A\s*A\s*A?|reset))+\s*$", re.I)
 _SEPARATOR_RE = re.compile(r"^\s*(?:[-*_=~#•·]\s*){3,}$")
 _IMAGE_RE = re.compile(
     r"^\s*[*_\[(]*\s*(?:image not found or type unknown|image(?: unavailable| not available)?|photo|"
@@ -71,12 +71,27 @@ _HEADING_RE = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$")
 _BOLD_RE = re.compile(r"\*\*([^*]{2,80})\*\*")
 _NOTICE_RE = re.compile(
     r"^\s*(?:we use cookies|this (?:web)?site uses cookies|accept (?:all )?cookies|by continuing to (?:use|browse)|"
-    r"all rights reserved|©|\(c\) ?\d{4}|copyright ©?\s*\d{4}|subscribe to (?:our|the)|sign up for (?:our|the)|"
-    r"related (?:articles|stories|news|posts)\s*:?$|read (?:also|more)\s*:?$|also read\s*:?$|"
-    r"you may also like|recommended for you|most (?:read|popular)\s*$|skip to (?:main )?content|"
-    r"advertisement\s*$|loading\.\.\.\s*$|tags?\s*:)",
+    r"all rights reserved|©|\(c\) ?\d{4}|copyright ©?\s*\d{4}|subscribe to |sign up (?:for|to) |"
+    r"related (?:articles|stories|news|posts|topics|coverage)\s*:?|read (?:also|more)\b|also read\b|"
+    r"you may also like|recommended for you|more from |most (?:read|popular)\s*$|skip to (?:main )?content|"
+    r"suggested topics|our standards\s*:|cookie (?:settings|policy|preferences)|manage cookies|"
+    r"listen to this article|[▶►]\s*(?:listen|play|watch)|advertisement\s*$|loading\.\.\.\s*$|tags?\s*:|"
+    r"topics?\s*:|filed under\s*:)",
     re.I,
 )
+_LINK_LIST_RE = re.compile(
+    r"^\s*(?:related (?:articles|stories|news|posts|topics|coverage)|read (?:also|more)|also read|more from|"
+    r"suggested topics|you may also like|recommended for you|most (?:read|popular)|trending)\s*:?\s*$",
+    re.I,
+)
+_FIELD_RE = re.compile(
+    r"^\s*(title|headline|published|date|updated|url|link|source|outlet|publication|author|byline)\s*:\s*(.+?)\s*$",
+    re.I,
+)
+_BYLINE_RE = re.compile(r"^\s*(?:[Bb]y|[Ww]ritten by|[Ww]ords by|[Rr]eporting by)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+                        r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’ -]+)*\s*$")
+_BREADCRUMB_RE = re.compile(r"^\s*\w[\w ]{0,25}(?:\s*[›»>/|]\s*\w[\w ]{0,25}){1,6}\s*$")
+_MENU_RE = re.compile(r"^\s*(?:[A-Z][\w&]*(?:\s[A-Z&][\w&]*)?)(?:\s{2,}[A-Z][\w&]*(?:\s[A-Z&][\w&]*)?){2,}\s*$")
 _DATE_LINE_RE = re.compile(
     r"^\s*(?:(?:first )?published|posted|updated|last updated|date)\s*(?:on|:)?\s*:?\s*(.{6,60})$", re.I
 )
@@ -89,7 +104,8 @@ _FULL_DATE_RE = re.compile(
     r"\b(?P<month>" + _MONTH_RE + r")\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{2})\b"
     r"|\b(?P<day2>\d{1,2})\s+(?P<month2>" + _MONTH_RE + r")\s+(?P<year2>(?:19|20)\d{2})\b"
 )
-_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|-)")
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})(?:[/-](\d{1,2})[/-](\d{1,2})|(\d{2})(\d{2}))(?:/|$|-|_)")
+_COPYRIGHT_RE = re.compile(r"^\s*(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}\s*)?(?:[-–]\s*\d{4}\s*)?(.+?)[.,]?\s*(?:all rights reserved\.?)?\s*$", re.I)
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "'", ")", ":")
 
 
@@ -142,7 +158,7 @@ def _is_name_line(s: str) -> bool:
 
 def _is_body(s: str) -> bool:
     words = s.split()
-    return len(words) >= 12 or (len(words) >= 4 and s.rstrip().endswith(_SENTENCE_END))
+    return len(words) >= 25 or (len(words) >= 4 and s.rstrip().endswith(_SENTENCE_END))
 
 
 def outlet_name(s: str) -> str:
@@ -153,9 +169,12 @@ def outlet_name(s: str) -> str:
     """
     words = _strip_md(s).split()
     out = []
+    shout = len(words) > 1 and all(w.isupper() for w in words if any(c.isalpha() for c in w))
     for w in words:
-        if w.isupper() and len(w) > 1:
+        if w.isupper() and len(w) > 1 and not (shout or len(w) >= 5):
             out.append(w)  # acronyms stay
+        elif w.isupper():
+            out.append(w[:1] + w[1:].lower())
         elif any(c.isupper() for c in w[1:]):
             out.append(w[0].upper() + w[1:])
         else:
@@ -204,6 +223,17 @@ def _month(name: str) -> int:
     return MONTHS[key[:3]]
 
 
+def _url_date(url: str) -> date | None:
+    m = _URL_DATE_RE.search(url)
+    if not m:
+        return None
+    month, day = (m[2], m[3]) if m[2] else (m[4], m[5])
+    try:
+        return date(int(m[1]), int(month), int(day))
+    except ValueError:
+        return None
+
+
 def _infer_year(month: int, day: int, text: str, url: str | None) -> int | None:
     """Year for a dateline that gives only month and day: from full dates in the text or the URL."""
     years: list[date] = []
@@ -211,13 +241,8 @@ def _infer_year(month: int, day: int, text: str, url: str | None) -> int | None:
         iso = parse_loose_date(m.group(0))
         if iso:
             years.append(date.fromisoformat(iso))
-    if url:
-        m = _URL_DATE_RE.search(url)
-        if m:
-            try:
-                years.append(date(int(m[1]), int(m[2]), int(m[3])))
-            except ValueError:
-                pass
+    if url and _url_date(url):
+        years.append(_url_date(url))
     if not years:
         return None
     latest = max(years)
@@ -268,15 +293,28 @@ def clean_text(
     reasons: dict[int, str] = {}
 
     nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
-    body_idx = [i for i in nonempty if _is_body(lines[i])]
+    body_idx = [
+        i for i in nonempty
+        if _is_body(lines[i]) and not _NOTICE_RE.match(lines[i].strip()) and not _FIELD_RE.match(lines[i])
+    ]
     first_body = body_idx[0] if body_idx else (nonempty[0] if nonempty else 0)
     last_body = body_idx[-1] if body_idx else (nonempty[-1] if nonempty else 0)
 
+    link_list = False
     for i in nonempty:
         s = lines[i].strip()
         reason = None
         head = i < first_body
         tail = i > last_body
+        edge = head or tail
+        if tail and link_list:
+            m = _URL_LINE_RE.match(s)
+            if m and url is None:
+                url = m.group(1)
+            elif outlet is None and _is_name_line(s) and i == nonempty[-1]:
+                outlet = outlet_name(s)
+            reasons[i] = "related links"
+            continue
         heading = _HEADING_RE.match(s)
         if heading:
             text = _strip_md(heading.group(1))
@@ -285,6 +323,27 @@ def clean_text(
                 reason = "title"
             elif not text or _is_widget(text):
                 reason = "markdown decoration"
+        if reason is None and edge:
+            f = _FIELD_RE.match(s)
+            if f:
+                key, value = f.group(1).lower(), f.group(2)
+                if key in ("title", "headline"):
+                    title = title or _strip_md(value)
+                    reason = "title"
+                elif key in ("published", "date", "updated"):
+                    if parse_loose_date(value):
+                        published_line = published_line or value
+                        reason = "date line"
+                elif key in ("url", "link"):
+                    if _URL_LINE_RE.match(value):
+                        url = url or _URL_LINE_RE.match(value).group(1)
+                        reason = "url"
+                elif key in ("source", "outlet", "publication"):
+                    if _is_name_line(value):
+                        outlet = outlet or outlet_name(value)
+                        reason = "outlet name"
+                else:
+                    reason = "byline"
         if reason is None and _SEPARATOR_RE.match(s):
             reason = "separator"
         if reason is None and _IMAGE_RE.match(s):
@@ -300,7 +359,7 @@ def clean_text(
         if reason is None:
             bold = _BOLD_RE.search(s)
             rest = _BOLD_RE.sub(" ", s) if bold else s
-            if bold and (not rest.strip() or _is_widget(rest)) and (head or tail):
+            if bold and (not rest.strip() or _is_widget(rest)) and edge:
                 if outlet is None and _is_name_line(bold.group(1)):
                     outlet = outlet_name(bold.group(1))
                 reason = "outlet line and share widget" if rest.strip() else "outlet line"
@@ -308,19 +367,42 @@ def clean_text(
                 reason = "share widget"
         if reason is None and _NOTICE_RE.match(s) and len(s) <= 200:
             reason = "site notice"
-        if reason is None and (head or tail):
+            cm = _COPYRIGHT_RE.match(s)
+            if cm and outlet is None and _is_name_line(cm.group(1)):
+                outlet = outlet_name(cm.group(1))
+            if tail and _LINK_LIST_RE.match(s):
+                link_list = True
+        if reason is None and edge:
+            if _BYLINE_RE.match(s):
+                reason = "byline"
+            elif head and _BREADCRUMB_RE.match(s) and any(c in s for c in "›»>/") and len(s.split()) <= 12:
+                reason = "breadcrumb"
+            elif head and _MENU_RE.match(s):
+                reason = "menu"
+        if reason is None and edge and " | " in s:
+            parts = [x.strip() for x in s.split("|") if x.strip()]
+            dates = [x for x in parts if parse_loose_date(x)]
+            names = [x for x in parts if _is_name_line(x)]
+            if len(parts) >= 2 and len(dates) + len(names) == len(parts):
+                if dates:
+                    published_line = published_line or dates[0]
+                if names and outlet is None:
+                    outlet = outlet_name(names[0])
+                reason = "masthead"
+        if reason is None and edge:
             m = _DATE_LINE_RE.match(s)
             if m and parse_loose_date(m.group(1)):
                 published_line = published_line or m.group(1)
                 reason = "date line"
-        if reason is None and (head or tail) and norm_line(s) in known_chrome:
+            elif len(s.split()) <= 8 and parse_loose_date(s) and not _is_body(s):
+                published_line = published_line or s
+                reason = "date line"
+        if reason is None and edge and norm_line(s) in known_chrome:
             reason = "repeated outlet line"
-        if reason is None and (head or tail) and _is_name_line(s):
+        if reason is None and edge and _is_name_line(s) and not (head and title is None and len(s.split()) >= 4):
             if outlet is None:
                 outlet = outlet_name(s)
-                reason = "outlet name"
-            elif norm_line(_strip_md(s)) == norm_line(outlet):
-                reason = "outlet name"
+            reason = "outlet name"
         if reason is None and head and title is None and s.startswith(("*", "_")) and s.endswith(("*", "_")):
             t = _strip_md(s)
             if 3 <= len(t.split()) <= 30:
@@ -334,7 +416,6 @@ def clean_text(
             reasons[i] = reason
         else:
             keep.append(i)
-
     # A headline-like first line before the body (no title found yet) becomes the title.
     if title is None and keep:
         first = keep[0]
@@ -376,6 +457,7 @@ def clean_text(
     if m:
         place = m.group("place").strip()
         if len(place.split()) <= 4 and not place.lower().startswith(("the ", "a ", "an ")):
+            place = place.split(",")[0].strip()
             dateline = place.title() if place.isupper() else place
             if published is None and m.group("month") and m.group("day"):
                 try:
@@ -389,13 +471,8 @@ def clean_text(
             dateline = None
     if published is None and published_line:
         published = parse_loose_date(published_line)
-    if published is None and url:
-        mu = _URL_DATE_RE.search(url)
-        if mu:
-            try:
-                published = date(int(mu[1]), int(mu[2]), int(mu[3])).isoformat()
-            except ValueError:
-                pass
+    if published is None and url and _url_date(url):
+        published = _url_date(url).isoformat()
     if published is None and meta.get("crawled"):
         published = parse_loose_date(meta["crawled"])
     if outlet is None and url:

@@ -55,14 +55,14 @@ class ClusterConfig:
     ECB+ topics 1-35 and GoogleNews dev sets; see docs/benchmarks.md).
 
     >>> ClusterConfig().threshold
-    0.3
+    0.25
     """
 
     #: minimum (decayed) cosine between an article and a story centroid to join it
-    threshold: float = 0.3
+    threshold: float = 0.25
     #: an article whose second-best story also reaches this (decayed) cosine
     #: merges that story into the one it joined; 1.0 or more disables merging
-    merge_threshold: float = 0.5
+    merge_threshold: float = 0.35
     #: weight multiplier of entity features (capitalised names, their parts)
     entity_weight: float = 2.0
     #: weight multiplier of number features (ages, counts, years, dates)
@@ -131,50 +131,59 @@ _SENT_END = re.compile(r"[.!?]['\"”’)\]]*\s+|\n+")
 _ALPHA_START = re.compile(r"[^\W\d_]")
 
 
-def _is_cap(tok: str) -> bool:
-    return tok[0].isupper() and not tok.isupper() or (tok.isupper() and len(tok) > 1)
+_WORD_MEMO: dict[str, tuple[str, str, bool]] = {}  # token -> (stem or "" for a stop word, lower, capitalised)
+
+
+def _word(tok: str) -> tuple[str, str, bool]:
+    hit = _WORD_MEMO.get(tok)
+    if hit is None:
+        low = tok.lower().replace("’", "'")
+        cap = (tok[0].isupper() and not tok.isupper()) or (tok.isupper() and len(tok) > 1)
+        stem = "" if low in _STOP else _STEM(low.strip("'-"))
+        if len(_WORD_MEMO) > 500_000:  # bound the memo on endless streams
+            _WORD_MEMO.clear()
+        hit = _WORD_MEMO[tok] = (stem, low, cap)
+    return hit
 
 
 def _tokens(text: str, weight: float, out: dict[str, float], cfg: ClusterConfig) -> None:
     """Add the features of ``text`` (counts times ``weight``) to ``out``."""
     ew, nw = cfg.entity_weight, cfg.number_weight
+    get = out.get
     for sent in _SENT_END.split(text):
         if not sent:
             continue
-        toks = _TOKEN.findall(sent)
         name: list[str] = []
-        for i, tok in enumerate(toks):
-            c0 = tok[0]
-            if c0.isdigit():
+        initial = False  # the current name started the sentence
+        for i, tok in enumerate(_TOKEN.findall(sent)):
+            if tok[0].isdigit():
                 if name:
-                    _flush_name(name, weight, out, ew)
+                    _flush_name(name, initial, weight, out, ew)
                     name = []
                 key = "#" + tok.replace(",", "")
-                out[key] = out.get(key, 0.0) + weight * nw
+                out[key] = get(key, 0.0) + weight * nw
                 continue
-            low = tok.lower().replace("’", "'")
-            cap = _is_cap(tok)
-            if low in _STOP:
+            stem, low, cap = _word(tok)
+            if not stem:
                 if name:
-                    _flush_name(name, weight, out, ew)
+                    _flush_name(name, initial, weight, out, ew)
                     name = []
                 continue
-            stem = _STEM(low.strip("'-"))
-            if not stem:
-                continue
-            out[stem] = out.get(stem, 0.0) + weight
-            if cap and (i > 0 or name or tok.isupper()):
+            out[stem] = get(stem, 0.0) + weight
+            if cap:
+                if not name:
+                    initial = i == 0
                 name.append(low)
-            elif cap and i == 0:
-                name.append(low)  # sentence-initial capital: a name only if others follow
             elif name:
-                _flush_name(name, weight, out, ew)
+                _flush_name(name, initial, weight, out, ew)
                 name = []
         if name:
-            _flush_name(name, weight, out, ew)
+            _flush_name(name, initial, weight, out, ew)
 
 
-def _flush_name(name: list[str], weight: float, out: dict[str, float], ew: float) -> None:
+def _flush_name(name: list[str], initial: bool, weight: float, out: dict[str, float], ew: float) -> None:
+    if initial and len(name) == 1:
+        return  # a lone capitalised word opening a sentence is usually not a name
     for part in name:
         key = "@" + part
         out[key] = out.get(key, 0.0) + weight * ew

@@ -89,41 +89,68 @@ def _home(tag, tcap):
     return np.int64((np.uint64(tag) * np.uint64(tcap)) >> np.uint64(32))
 
 
+# The table is one uint64 array; a used slot holds (32-bit key tag << 32) | (article + 1),
+# an empty slot 0.  The home slot of a tag is tag * capacity >> 32; linear probing.
+
+
 @nb.njit(cache=True)
-def _tab_insert(tags, docs, key, doc, cap):
+def _tab_insert(tab, key, doc, cap):
     """Insert (key -> doc) unless the key already has ``cap`` articles. Returns 1 if
     inserted."""
-    tcap = tags.shape[0]
-    tag = np.uint32(key >> np.uint64(32))
+    tcap = tab.shape[0]
+    tag = key >> np.uint64(32)
     s = _home(tag, tcap)
     seen = 0
-    while docs[s] != -1:
-        if tags[s] == tag:
+    while tab[s] != 0:
+        if (tab[s] >> np.uint64(32)) == tag:
             seen += 1
             if seen >= cap:
                 return 0
         s += 1
         if s == tcap:
             s = 0
-    tags[s] = tag
-    docs[s] = doc
+    tab[s] = (tag << np.uint64(32)) | np.uint64(doc + 1)
     return 1
 
 
 @nb.njit(cache=True)
-def _rehash(tags, docs, new_tags, new_docs):
-    tcap = new_tags.shape[0]
-    for i in range(tags.shape[0]):
-        d = docs[i]
-        if d != -1:
-            tag = tags[i]
-            s = _home(tag, tcap)
-            while new_docs[s] != -1:
+def _rehash(tab, new_tab):
+    tcap = new_tab.shape[0]
+    for i in range(tab.shape[0]):
+        v = tab[i]
+        if v != 0:
+            s = _home(v >> np.uint64(32), tcap)
+            while new_tab[s] != 0:
                 s += 1
                 if s == tcap:
                     s = 0
-            new_tags[s] = tag
-            new_docs[s] = d
+            new_tab[s] = v
+
+
+@nb.njit(inline="always")
+def _lookup(tab, key, mark, cnt, stamp, cand, ncand, count):
+    """Append the articles filed under ``key`` to ``cand`` (once per query); when
+    ``count``, add one to their shared-sample counter."""
+    tcap = tab.shape[0]
+    tag = key >> np.uint64(32)
+    s = _home(tag, tcap)
+    while tab[s] != 0:
+        v = tab[s]
+        if (v >> np.uint64(32)) == tag:
+            c = np.int64(v & np.uint64(0xFFFFFFFF)) - 1
+            if mark[c] != stamp:
+                mark[c] = stamp
+                cnt[c] = 0
+                if ncand == cand.shape[0]:
+                    cand = np.concatenate((cand, np.empty(ncand, dtype=np.int64)))
+                cand[ncand] = c
+                ncand += 1
+            if count:
+                cnt[c] += 1
+        s += 1
+        if s == tcap:
+            s = 0
+    return cand, ncand
 
 
 @nb.njit(inline="always")
@@ -138,7 +165,7 @@ def _band_key(sig_row, b, rows):
 @nb.njit(cache=True)
 def _run_batch(
     # index state
-    sigs, nsh, nsamp, dates, alive, dig, tags, docs, mark, cnt, n0, stamp0,
+    sigs, nsh, nsamp, dates, alive, dig, tab, mark, cnt, n0, stamp0,
     # batch
     b_sigs, b_nsh, b_dig, b_samp, b_soffs, b_dates,
     # parameters
@@ -157,62 +184,17 @@ def _run_batch(
         ncand = 0
         ns_q = b_soffs[q + 1] - b_soffs[q]
         n_q = b_nsh[q]
-        # ---- gather candidates
-        # exact
-        key = _mix64(b_dig[q, 0] ^ _SALT_EXACT)
-        tcap = tags.shape[0]
-        tag = np.uint32(key >> np.uint64(32))
-        s = _home(tag, tcap)
-        while docs[s] != -1:
-            if tags[s] == tag:
-                c = docs[s]
-                if mark[c] != stamp:
-                    mark[c] = stamp
-                    cnt[c] = 0
-                    if ncand == cand.shape[0]:
-                        cand = np.concatenate((cand, np.empty(ncand, dtype=np.int64)))
-                    cand[ncand] = c
-                    ncand += 1
-            s += 1
-            if s == tcap:
-                s = 0
+        # ---- gather candidates: exact key, LSH bands, then sampled shingles (counted)
+        cand, ncand = _lookup(tab, _mix64(b_dig[q, 0] ^ _SALT_EXACT), mark, cnt, stamp,
+                              cand, ncand, False)
         if n_q > 0:
             for b in range(bands):
-                key = _band_key(b_sigs[q], b, rows)
-                tag = np.uint32(key >> np.uint64(32))
-                s = _home(tag, tcap)
-                while docs[s] != -1:
-                    if tags[s] == tag:
-                        c = docs[s]
-                        if mark[c] != stamp:
-                            mark[c] = stamp
-                            cnt[c] = 0
-                            if ncand == cand.shape[0]:
-                                cand = np.concatenate((cand, np.empty(ncand, dtype=np.int64)))
-                            cand[ncand] = c
-                            ncand += 1
-                    s += 1
-                    if s == tcap:
-                        s = 0
+                cand, ncand = _lookup(tab, _band_key(b_sigs[q], b, rows), mark, cnt, stamp,
+                                      cand, ncand, False)
         nband = ncand  # candidates before this index came from exact/band keys
         for j in range(b_soffs[q], b_soffs[q + 1]):
-            key = _mix64(b_samp[j] ^ _SALT_SAMPLE)
-            tag = np.uint32(key >> np.uint64(32))
-            s = _home(tag, tcap)
-            while docs[s] != -1:
-                if tags[s] == tag:
-                    c = docs[s]
-                    if mark[c] != stamp:
-                        mark[c] = stamp
-                        cnt[c] = 0
-                        if ncand == cand.shape[0]:
-                            cand = np.concatenate((cand, np.empty(ncand, dtype=np.int64)))
-                        cand[ncand] = c
-                        ncand += 1
-                    cnt[c] += 1
-                s += 1
-                if s == tcap:
-                    s = 0
+            cand, ncand = _lookup(tab, _mix64(b_samp[j] ^ _SALT_SAMPLE), mark, cnt, stamp,
+                                  cand, ncand, True)
         # ---- verify
         best = -1
         best_kind = -1
@@ -301,12 +283,12 @@ def _run_batch(
         alive[i] = 1
         dig[i, 0] = b_dig[q, 0]
         dig[i, 1] = b_dig[q, 1]
-        added += _tab_insert(tags, docs, _mix64(b_dig[q, 0] ^ _SALT_EXACT), i, max_postings)
+        added += _tab_insert(tab, _mix64(b_dig[q, 0] ^ _SALT_EXACT), i, max_postings)
         if n_q > 0:
             for b in range(bands):
-                added += _tab_insert(tags, docs, _band_key(b_sigs[q], b, rows), i, max_postings)
+                added += _tab_insert(tab, _band_key(b_sigs[q], b, rows), i, max_postings)
         for j in range(b_soffs[q], b_soffs[q + 1]):
-            added += _tab_insert(tags, docs, _mix64(b_samp[j] ^ _SALT_SAMPLE), i, max_postings)
+            added += _tab_insert(tab, _mix64(b_samp[j] ^ _SALT_SAMPLE), i, max_postings)
     return added
 
 
@@ -393,8 +375,7 @@ class DedupIndex:
         self._pos: dict[str, int] = {}
         self._alloc_docs(1024)
         self._tab_n = 0
-        self._tags = np.zeros(1 << 14, dtype=np.uint32)
-        self._docs = np.full(1 << 14, -1, dtype=np.int32)
+        self._tab = np.zeros(1 << 14, dtype=np.uint64)
 
     # ------------------------------------------------------------------ storage
     def _alloc_docs(self, cap: int) -> None:
@@ -423,14 +404,13 @@ class DedupIndex:
 
     def _ensure_table(self, extra: int) -> None:
         need = self._tab_n + extra
-        if need <= 0.7 * self._tags.shape[0]:
+        if need <= 0.7 * self._tab.shape[0]:
             return
-        new_cap = max(int(need / 0.5), 2 * self._tags.shape[0])
+        new_cap = max(int(need / 0.5), 2 * self._tab.shape[0])
         new_cap = min(new_cap, (1 << 32) - 1)
-        tags = np.zeros(new_cap, dtype=np.uint32)
-        docs = np.full(new_cap, -1, dtype=np.int32)
-        _rehash(self._tags, self._docs, tags, docs)
-        self._tags, self._docs = tags, docs
+        tab = np.zeros(new_cap, dtype=np.uint64)
+        _rehash(self._tab, tab)
+        self._tab = tab
 
     # ------------------------------------------------------------------ core
     def _run(self, fp: Fingerprints, dates: np.ndarray, insert: bool):
@@ -443,7 +423,7 @@ class DedupIndex:
         out_sim = np.empty(m, dtype=np.float64)
         added = _run_batch(
             self._sigs, self._nsh, self._nsamp, self._dates, self._alive, self._dig,
-            self._tags, self._docs, self._mark, self._cnt, self._n, self._stamp,
+            self._tab, self._mark, self._cnt, self._n, self._stamp,
             fp.sigs, fp.nshingles, fp.digest, fp.samples, fp.sample_offsets, dates,
             self.bands, self.rows, self.threshold, self.containment,
             max(1, self.min_words - self.shingle + 1), self.max_postings, insert,
@@ -541,7 +521,7 @@ class DedupIndex:
         True
         """
         arrs = (self._sigs, self._nsh, self._nsamp, self._dates, self._alive, self._dig,
-                self._mark, self._cnt, self._tags, self._docs)
+                self._mark, self._cnt, self._tab)
         return int(sum(a.nbytes for a in arrs))
 
     # ------------------------------------------------------------------ persistence
@@ -568,7 +548,7 @@ class DedupIndex:
                  ids=np.frombuffer(b"".join(id_bytes), dtype=np.uint8), id_offs=id_offs,
                  sigs=self._sigs[:n], nsh=self._nsh[:n], nsamp=self._nsamp[:n],
                  dates=self._dates[:n], alive=self._alive[:n], dig=self._dig[:n],
-                 tags=self._tags, docs=self._docs)
+                 tab=self._tab)
         return bio.getvalue()
 
     @classmethod
@@ -591,8 +571,7 @@ class DedupIndex:
         for name, dst in (("sigs", self._sigs), ("nsh", self._nsh), ("nsamp", self._nsamp),
                           ("dates", self._dates), ("alive", self._alive), ("dig", self._dig)):
             dst[:n] = z[name]
-        self._tags = z["tags"].copy()
-        self._docs = z["docs"].copy()
+        self._tab = z["tab"].copy()
         self._tab_n = int(meta["tab_n"])
         raw = bytes(z["ids"])
         offs = z["id_offs"]

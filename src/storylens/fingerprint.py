@@ -236,53 +236,83 @@ def _oph(sh, ns, k, mins32, sig_row):
 
 
 @nb.njit(cache=True)
-def _fp_batch(buf, offs, w, k, mod_mask, sigs, nsh, h1, h2, samp, samp_offs):
-    """Fingerprint every document of a batch.
+def _fp_one(buf, a, e, w, k, mod_mask, wh, sh, mins, tmp, sig_row):
+    """Fingerprint buf[a:e]: fills sig_row and tmp[:m] (sorted distinct sampled shingle
+    hashes); returns (shingles, digest_1, digest_2, m)."""
+    nw, x1, x2 = _scan(buf, a, e, wh)
+    ns = _shingles_from_words(wh, nw, w, sh)
+    _oph(sh, ns, k, mins, sig_row)
+    # content-defined sample: shingles whose (remixed) hash is 0 modulo sample_mod
+    m = 0
+    for i in range(ns):
+        if (((sh[i] * _M2) >> np.uint64(40)) & mod_mask) == 0:
+            tmp[m] = sh[i]
+            m += 1
+    if m > 1:
+        tmp[:m].sort()
+        u = 1
+        for i in range(1, m):
+            if tmp[i] != tmp[u - 1]:
+                tmp[u] = tmp[i]
+                u += 1
+        m = u
+    return ns, x1, x2, m
 
-    buf/offs: concatenated prepared UTF-8 texts; outputs are filled in place except the
-    samples, which are returned (flat array) with samp_offs filled."""
+
+_BLOCK = 32
+
+
+@nb.njit(cache=True, parallel=True)
+def _fp_par(buf, offs, w, k, mod_mask, sigs, nsh, h1, h2, slot_offs, slots, counts):
+    """Fingerprint every document of a batch in parallel blocks.  Samples go to each
+    document's slot ``slots[slot_offs[d]:slot_offs[d + 1]]``; ``counts[d]`` is the true
+    number (a document whose samples do not fit is redone by the caller)."""
     n = offs.shape[0] - 1
-    maxlen = 0
+    nblk = (n + _BLOCK - 1) // _BLOCK
+    for blk in nb.prange(nblk):
+        d0 = blk * _BLOCK
+        d1 = min(n, d0 + _BLOCK)
+        maxlen = 0
+        for d in range(d0, d1):
+            maxlen = max(maxlen, offs[d + 1] - offs[d])
+        wh = np.empty(maxlen // 2 + 2, dtype=np.uint64)
+        sh = np.empty(maxlen // 2 + 2, dtype=np.uint64)
+        tmp = np.empty(maxlen // 2 + 2, dtype=np.uint64)
+        mins = np.empty(k, dtype=np.uint64)
+        for d in range(d0, d1):
+            ns, x1, x2, m = _fp_one(buf, offs[d], offs[d + 1], w, k, mod_mask, wh, sh, mins,
+                                    tmp, sigs[d])
+            nsh[d] = ns
+            h1[d] = x1
+            h2[d] = x2
+            counts[d] = m
+            if m <= slot_offs[d + 1] - slot_offs[d]:
+                slots[slot_offs[d]:slot_offs[d] + m] = tmp[:m]
+
+
+@nb.njit(cache=True)
+def _fp_compact(buf, offs, w, k, mod_mask, slot_offs, slots, counts, samp_offs):
+    """Gather the per-document sample slots into one array (redoing any overflow)."""
+    n = offs.shape[0] - 1
+    total = 0
     for d in range(n):
-        L = offs[d + 1] - offs[d]
-        if L > maxlen:
-            maxlen = L
-    wh = np.empty(maxlen // 2 + 2, dtype=np.uint64)
-    sh = np.empty(maxlen // 2 + 2, dtype=np.uint64)
+        samp_offs[d + 1] = samp_offs[d] + counts[d]
+    total = samp_offs[n]
+    out = np.empty(total, dtype=np.uint64)
+    sig = np.empty(k, dtype=np.uint16)
     mins = np.empty(k, dtype=np.uint64)
-    tmp = np.empty(maxlen // 2 + 2, dtype=np.uint64)
-    ns_total = 0
     for d in range(n):
-        a = offs[d]
-        e = offs[d + 1]
-        nw, x1, x2 = _scan(buf, a, e, wh)
-        h1[d] = x1
-        h2[d] = x2
-        ns = _shingles_from_words(wh, nw, w, sh)
-        nsh[d] = ns
-        _oph(sh, ns, k, mins, sigs[d])
-        # content-defined sample: shingles whose salted hash is 0 mod sample_mod
-        m = 0
-        for i in range(ns):
-            if (((sh[i] * _M2) >> np.uint64(40)) & mod_mask) == 0:
-                tmp[m] = sh[i]
-                m += 1
-        if m > 1:
-            tmp[:m].sort()
-            u = 1
-            for i in range(1, m):
-                if tmp[i] != tmp[u - 1]:
-                    tmp[u] = tmp[i]
-                    u += 1
-            m = u
-        if ns_total + m > samp.shape[0]:
-            bigger = np.empty(max(2 * samp.shape[0], ns_total + m), dtype=np.uint64)
-            bigger[:ns_total] = samp[:ns_total]
-            samp = bigger
-        samp[ns_total:ns_total + m] = tmp[:m]
-        ns_total += m
-        samp_offs[d + 1] = ns_total
-    return samp[:ns_total]
+        m = counts[d]
+        if m <= slot_offs[d + 1] - slot_offs[d]:
+            out[samp_offs[d]:samp_offs[d + 1]] = slots[slot_offs[d]:slot_offs[d] + m]
+        else:
+            L = offs[d + 1] - offs[d]
+            wh = np.empty(L // 2 + 2, dtype=np.uint64)
+            sh = np.empty(L // 2 + 2, dtype=np.uint64)
+            tmp = np.empty(L // 2 + 2, dtype=np.uint64)
+            _fp_one(buf, offs[d], offs[d + 1], w, k, mod_mask, wh, sh, mins, tmp, sig)
+            out[samp_offs[d]:samp_offs[d + 1]] = tmp[:m]
+    return out
 
 
 # --------------------------------------------------------------------------- Python API
@@ -343,12 +373,17 @@ def fingerprints(
     nsh = np.empty(n, dtype=np.int32)
     h1 = np.empty(n, dtype=np.uint64)
     h2 = np.empty(n, dtype=np.uint64)
+    # per-document sample slots: 4x the expected count for ordinary prose
+    slot_offs = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens // (2 * sample_mod) + 8, out=slot_offs[1:])
+    slots = np.empty(int(slot_offs[-1]), dtype=np.uint64)
+    counts = np.empty(n, dtype=np.int64)
+    mask = np.uint64(sample_mod - 1)
+    _fp_par(buf, offs, shingle, num_perm, mask, sigs, nsh, h1, h2, slot_offs, slots, counts)
     samp_offs = np.zeros(n + 1, dtype=np.int64)
-    guess = int(offs[-1]) // (5 * sample_mod) + 16 * n + 16
-    samp = np.empty(guess, dtype=np.uint64)
-    samples = _fp_batch(buf, offs, shingle, num_perm, np.uint64(sample_mod - 1),
-                        sigs, nsh, h1, h2, samp, samp_offs)
-    return Fingerprints(sigs, nsh, np.stack([h1, h2], axis=1), samples.copy(), samp_offs)
+    samples = _fp_compact(buf, offs, shingle, num_perm, mask, slot_offs, slots, counts,
+                          samp_offs)
+    return Fingerprints(sigs, nsh, np.stack([h1, h2], axis=1), samples, samp_offs)
 
 
 def content_hash(text: str) -> str:

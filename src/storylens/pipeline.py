@@ -211,27 +211,45 @@ class Pipeline:
             self.sync()
         st = self.store
         out: list[Article] = []
-        pending_ids: set[str] = set()
         with st.transaction():
+            fresh: list[tuple[str, RawDoc]] = []
+            seen: set[str] = set()
             for doc in docs:
                 aid = article_id(doc)
-                if aid in pending_ids or st.has_article(aid):
-                    if aid not in pending_ids:
-                        old = st.db.execute("SELECT raw_text FROM articles WHERE id=?", (aid,)).fetchone()
-                        if old is not None and old[0] != doc.text and doc.meta.get("id"):
-                            stats.failed += 1
-                            msg = (
-                                f"{doc.source}: id {aid!r} is already stored with a different text; "
-                                "give each article a unique id"
-                            )
-                            stats.failures.append(msg)
-                            if on_failure:
-                                on_failure(msg)
-                            continue
+                if aid in seen:
                     stats.already += 1
                     continue
-                pending_ids.add(aid)
-                art = self._add_one(aid, doc, stats)
+                old = st.db.execute("SELECT raw_text FROM articles WHERE id=?", (aid,)).fetchone()
+                if old is not None:
+                    if old[0] != doc.text and doc.meta.get("id"):
+                        stats.failed += 1
+                        msg = (
+                            f"{doc.source}: id {aid!r} is already stored with a different text; "
+                            "give each article a unique id"
+                        )
+                        stats.failures.append(msg)
+                        if on_failure:
+                            on_failure(msg)
+                    else:
+                        stats.already += 1
+                    continue
+                seen.add(aid)
+                fresh.append((aid, doc))
+            if not fresh:
+                return out
+            arts = []
+            for aid, doc in fresh:
+                c = self._clean(doc)
+                arts.append(
+                    Article(
+                        id=aid, source=doc.source, raw_text=doc.text, text=c.text, title=c.title, outlet=c.outlet,
+                        url=c.url, published=c.published, dateline=c.dateline, format=doc.format,
+                        removed=c.removed, content_hash=content_hash(c.text),
+                    )
+                )
+            matches = self.dedup.add_many([a.id for a in arts], [a.text for a in arts], [a.published for a in arts])
+            for art, (aid, doc), m in zip(arts, fresh, matches):
+                self._add_one(art, doc, m, stats)
                 out.append(art)
                 if art.duplicate_of:
                     stats.duplicate += 1
@@ -255,35 +273,32 @@ class Pipeline:
             c.text = doc.text.strip()
         return c
 
-    def _add_one(self, aid: str, doc: RawDoc, stats: IngestStats) -> Article:
+    def _add_one(self, art: Article, doc: RawDoc, m, stats: IngestStats) -> None:
         st = self.store
-        c = self._clean(doc)
-        art = Article(
-            id=aid, source=doc.source, raw_text=doc.text, text=c.text, title=c.title, outlet=c.outlet, url=c.url,
-            published=c.published, dateline=c.dateline, format=doc.format, removed=c.removed,
-            content_hash=content_hash(c.text),
-        )
-        m = self.dedup.query_add(aid, art.text, art.published)
         force = None
         if m is not None:
-            art.duplicate_of, art.duplicate_kind, art.duplicate_similarity = m.of, m.kind, m.similarity
+            art.duplicate_of, art.duplicate_kind, art.duplicate_similarity = m.of, m.kind, round(float(m.similarity), 4)
             row = st.db.execute("SELECT story_id FROM articles WHERE id=?", (m.of,)).fetchone()
             if row and row[0]:
                 force = self.clusterer.resolve(row[0])
         n_before = len(self.clusterer)
-        sid, sim = self.clusterer.assign(aid, art.title, art.text, art.published, force_story=force)
+        sid, sim = self.clusterer.assign(art.id, art.title, art.text, art.published, force_story=force)
         if len(self.clusterer) > n_before:
             stats.stories_new += 1
         art.story_id, art.story_similarity = sid, round(float(sim), 4)
         seq = st.insert_article(art, html=doc.html)
         self.state_seq = seq
+        merged = False
         for gone, kept in self.clusterer.pop_merges():
             self._merge_stories(gone, kept, seq)
+            merged = True
         sid = self.clusterer.resolve(sid)
         art.story_id = sid
         self._align_new(art)
-        self._touch_story(sid, seq)
-        return art
+        if merged:
+            self._touch_story(sid, seq)
+        else:
+            self._touch_story(sid, seq, art)
 
     def _merge_stories(self, gone: str, kept: str, seq: int) -> None:
         db = self.store.db
@@ -294,13 +309,18 @@ class Pipeline:
         db.execute("DELETE FROM events WHERE story_id=?", (gone,))
         self._touch_story(kept, seq)
 
-    def _touch_story(self, sid: str, seq: int) -> None:
+    def _touch_story(self, sid: str, seq: int, added: Article | None = None) -> None:
+        """Refresh a story's label, dates, outlets and count (incrementally when one article was added)."""
         central = self.clusterer.central_article(sid)
-        row = self.store.db.execute("SELECT title, text FROM articles WHERE id=?", (central,)).fetchone()
-        label = None
-        if row:
-            label = row[0] or _first_words(row[1])
-        self.store.upsert_story(sid, label, central, seq)
+        if added is not None and central == added.id:
+            label = added.title or _first_words(added.text)
+        else:
+            row = self.store.db.execute("SELECT title, text FROM articles WHERE id=?", (central,)).fetchone()
+            label = (row[0] or _first_words(row[1])) if row else None
+        if added is not None:
+            self.store.story_add_article(sid, label, central, seq, added.published, added.outlet)
+        else:
+            self.store.upsert_story(sid, label, central, seq)
 
     def _align_new(self, art: Article) -> None:
         """Align a new article with the most relevant articles already in its story."""

@@ -158,6 +158,7 @@ def _build_article(art: dict, spans: list[tuple], group_outlets: dict[int, list[
     paras = []
     unique_chars = 0
     shared_chars = 0
+    prev_unique = False  # the tag is shown once per run of consecutive unique text
     for p_start, p_end in _paragraphs(text):
         pieces = []
         for s, e, group, unique in segs:
@@ -173,9 +174,9 @@ def _build_article(art: dict, spans: list[tuple], group_outlets: dict[int, list[
                     f" — also in {', '.join(others)}" if others else "")
             elif unique:
                 piece["title"] = f"only in {outlet}"
-                # The tag goes on the first piece of a unique segment only.
-                if a == s:
+                if not prev_unique:
                     piece["tag"] = f"only in {outlet}"
+            prev_unique = unique
             pieces.append(piece)
         paras.append(pieces)
     for s, e, group, unique in segs:

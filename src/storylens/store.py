@@ -307,6 +307,34 @@ class Store:
             (story_id, label, label_article, row[0], row[1], row[2], json.dumps(outlets), seq),
         )
 
+    def story_add_article(
+        self, story_id: str, label: str | None, label_article: str | None, seq: int,
+        published: str | None, outlet: str | None,
+    ) -> None:
+        """Count one more article into a story without rescanning the story's articles."""
+        r = self.db.execute(
+            "SELECT first_date, last_date, n_articles, outlets FROM stories WHERE id=?", (story_id,)
+        ).fetchone()
+        if r is None:
+            self.db.execute(
+                "INSERT INTO stories(id, label, label_article, first_date, last_date, n_articles, outlets, "
+                "updated_seq) VALUES (?,?,?,?,?,1,?,?)",
+                (story_id, label, label_article, published, published, json.dumps([outlet] if outlet else []), seq),
+            )
+            return
+        first, last, n, outlets = r
+        outlets = json.loads(outlets) if outlets else []
+        if outlet and outlet not in outlets:
+            outlets.append(outlet)
+        if published:
+            first = min(first, published) if first else published
+            last = max(last, published) if last else published
+        self.db.execute(
+            "UPDATE stories SET label=?, label_article=?, first_date=?, last_date=?, n_articles=?, outlets=?, "
+            "updated_seq=? WHERE id=?",
+            (label, label_article, first, last, n + 1, json.dumps(outlets), seq, story_id),
+        )
+
     def story(self, story_id: str) -> dict:
         r = self.db.execute("SELECT * FROM stories WHERE id=?", (story_id,)).fetchone()
         if r is None:
@@ -470,6 +498,32 @@ class Store:
         need = max(min_count, int(r[0] * min_share))
         rows = self.db.execute("SELECT line FROM chrome_lines WHERE outlet=? AND n >= ?", (outlet, need))
         return frozenset(x[0] for x in rows)
+
+    # ------------------------------------------------------------- web desk
+    def outlets(self, limit: int = 500) -> list[dict]:
+        """Outlets with their article counts, most articles first (for filter menus).
+
+        >>> Store(":memory:").outlets()
+        []
+        """
+        rows = self.db.execute(
+            "SELECT outlet, COUNT(*) AS n FROM articles WHERE outlet IS NOT NULL AND outlet != '' "
+            "GROUP BY outlet ORDER BY n DESC, outlet LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def story_stamp(self, story_id: str) -> tuple[int, int]:
+        """(updated_seq, analysed articles) of a story: changes whenever its quotes or event may change.
+
+        >>> Store(":memory:").story_stamp("s1")
+        (0, 0)
+        """
+        r = self.db.execute("SELECT updated_seq FROM stories WHERE id=?", (story_id,)).fetchone()
+        n = self.db.execute(
+            "SELECT COUNT(*) FROM analysed q JOIN articles a ON a.id = q.article_id WHERE a.story_id=?", (story_id,)
+        ).fetchone()[0]
+        return (int(r[0] or 0) if r else 0, int(n))
 
     # ----------------------------------------------------------------- backup
     def backup(self, target: str) -> None:

@@ -10,7 +10,7 @@ one story, the variants outlets write for the same name:
   story ends or starts with it);
 * country aliases: "U.S.", "US", "the United States" -> "United States".
 
-The canonical form of a group is its most frequent variant (ties: the longer one).
+The canonical form of a group is its most frequent variant (ties: the first seen).
 
 >>> m = canonicalize([[Entity("Kataib Hezbollah", "ORG", (0, 16)), Entity("Yahya Rasool", "PERSON", (20, 32))],
 ...                   [Entity("Kata'ib Hezbollah", "ORG", (0, 17)), Entity("Rasool", "PERSON", (30, 36))]])
@@ -41,7 +41,7 @@ def clean_name(s: str) -> str:
     """Strip a leading "the", honorifics, a trailing possessive and stray punctuation.
 
     >>> clean_name("Al Jazeera's"), clean_name("the Pentagon")
-    ("Al Jazeera", 'Pentagon')
+    ('Al Jazeera', 'Pentagon')
     """
     s = " ".join(s.split()).strip(" ,;:\"“”()[]")
     while s.endswith(".") and not re.search(r"(?:^|[.\s])[A-Z]\.$", s):
@@ -138,6 +138,7 @@ def canonicalize(entities_per_article: Sequence[Iterable[Entity]] | Iterable[Ent
     >>> canonicalize([[Entity("U.S.", "GPE", (0, 4)), Entity("Yehia Rasool", "PERSON", (5, 17))],
     ...               [Entity("Yahya Rasool", "PERSON", (0, 12)), Entity("Yahya Rasool", "PERSON", (20, 32))]])
     {'U.S.': 'United States', 'Yehia Rasool': 'Yahya Rasool', 'Yahya Rasool': 'Yahya Rasool'}
+    
     """
     items = list(entities_per_article)
     flat: list[Entity] = []
@@ -177,7 +178,7 @@ def canonicalize(entities_per_article: Sequence[Iterable[Entity]] | Iterable[Ent
         groups.setdefault(find(v), []).append(v)
     canon_of: dict[str, str] = {}
     for members in groups.values():
-        best = max(members, key=lambda v: (counts[v], len(v), -variants.index(v)))
+        best = max(members, key=lambda v: (counts[v], -variants.index(v)))
         for v in members:
             canon_of[v] = best
     # 3. single-word person names -> the one full name that ends or starts with them

@@ -361,12 +361,40 @@ def _actor_target(trig) -> tuple[Any, Any]:
                 p = [x for x in c.children if x.dep_ == "pobj"]
                 if p and target is None:
                     target = p[0]
+        if target is None and trig.dep_ == "pobj" and trig.head.head.lemma_.lower() in DEATH | INJURY:
+            # "three civilians were killed in a car bombing": the victims are the target
+            v = trig.head.head
+            s_, voice = _subject(v)
+            target = s_ if voice == "passive" or v.lemma_.lower() == "die" else None
         if actor is None and trig.dep_ in ("dobj", "attr") and trig.head.pos_ == "VERB":
             # "X launched/conducted/carried out an attack"
             s, voice = _subject(trig.head)
             if voice == "active" and trig.head.lemma_ not in REPORTING | STANCE_VERBS["condemned"]:
                 actor = s
-    return actor, target
+    return actor, _named_target(trig, target)
+
+
+_NAMED = ("GPE", "ORG", "NORP", "PERSON")
+
+
+def _has_name(tok) -> bool:
+    return tok is not None and any(t.ent_type_ in _NAMED for t in _phrase(tok))
+
+
+def _named_target(trig, target):
+    """Prefer a named party to a thing: "shared evidence with the U.S." -> the U.S."""
+    if target is None or _has_name(target):
+        return target
+    for holder in (trig, target):
+        for c in holder.children:
+            if c.dep_ == "prep" and c.lower_ in ("with", "to", "against", "for", "on", "into", "toward", "towards",
+                                                 "from", "of", "by"):
+                if holder is trig and c.lower_ in ("by", "of"):
+                    continue
+                for p in c.children:
+                    if p.dep_ == "pobj" and _has_name(p):
+                        return p
+    return target
 
 
 def _norm_actor(span, canon: dict[str, str]) -> str | None:
@@ -511,6 +539,8 @@ def _attached(tok, targets: set[int]) -> bool:
     for _ in range(10):
         if h.i in targets:
             return True
+        if h.dep_ in ("dobj", "nsubjpass") and h.head.i in targets:
+            return True  # "attacked a checkpoint near Kirkuk": the target's place is the event's
         if h.dep_ not in ("pobj", "prep", "conj", "npadvmod") or h.head.i == h.i:
             return False
         h = h.head
@@ -522,8 +552,8 @@ def _attached(tok, targets: set[int]) -> bool:
 def parse(text: str, starts: Iterable[int] = ()):
     """Parse ``text`` with the shared spaCy pipeline; sentences never cross a blank line or a line break.
 
-    >>> [s.text for s in parse("Title line\nBody one. Body two.").sents]  # doctest: +SKIP
-    ['Title line\n', 'Body one.', 'Body two.']
+    >>> [s.text.strip() for s in parse("Title line" + chr(10) + "Body one. Body two.").sents]  # doctest: +SKIP
+    ['Title line', 'Body one.', 'Body two.']
     """
     from ..nlp import get_nlp
 

@@ -17,7 +17,7 @@ qualifier "eastern"). Ambiguous names go to a match in a country named in the sa
 >>> p = resolve_place("eastern Baghdad")
 >>> (p.name, p.qualifier, p.country, round(p.lat, 2), round(p.lon, 2), p.precision)
 ('Baghdad', 'eastern', 'Iraq', 33.34, 44.4, 'city')
->>> resolve_place("Atlantis").precision is None
+>>> resolve_place("Xyzzyville").precision is None
 True
 """
 from __future__ import annotations
@@ -287,8 +287,10 @@ def extract_places(doc, context_countries: Iterable[str] | None = None) -> list[
     ctx = list(context_countries) if context_countries is not None else countries_in(doc)
     out = []
     for e in doc.ents:
-        if e.label_ not in ("GPE", "LOC", "FAC"):
+        if e.label_ not in ("GPE", "LOC", "FAC", "NORP"):
             continue
+        if e.label_ == "NORP" and (country_code(e.text) or resolve_place(e.text, ctx).precision != "city"):
+            continue  # a real NORP ("Iraqi"); but the small model sometimes tags cities ("Aleppo") NORP
         start = e.start
         prev = doc[start - 1] if start > 0 else None
         if prev is not None and _QUAL_WORDS.match(prev.text):

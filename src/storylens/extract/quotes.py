@@ -148,6 +148,7 @@ class _Att:
     pieces: list[tuple[int, int]] = field(default_factory=list)
     para: int = 0
     from_prev: bool = False  # speaker copied from the preceding quote
+    gaps: list[tuple[int, int]] = field(default_factory=list)  # text between merged quoted pieces
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -198,12 +199,17 @@ def _sentences(text: str, ps: int, pe: int) -> list[tuple[int, int]]:
 
 def _mark_role(text: str, i: int, ps: int, pe: int) -> str:
     ch = text[i]
-    if ch in _OPENERS:
-        return "open"
-    if ch in _CLOSERS:
-        return "close"
     prev = text[i - 1] if i > ps else " "
     nxt = text[i + 1] if i + 1 < pe else " "
+    if ch in _OPENERS:
+        # a typo'd opener used as a closer: 'here,“ said Jim'
+        if ch == "“" and not prev.isspace() and prev in ",.?!" and (nxt.isspace() or i + 1 >= pe):
+            return "close"
+        return "open"
+    if ch in _CLOSERS:
+        if ch == "”" and prev.isspace() and not nxt.isspace() and i > ps:
+            return "open"
+        return "close"
     if (prev.isspace() or prev in "([{—–-/") and not nxt.isspace():
         return "open"
     if (nxt.isspace() or nxt in ".,;:!?)]}—–-") and not prev.isspace():
@@ -411,6 +417,12 @@ def _content_tokens(verb, lemma: str):
     for c in verb.children:
         if c.dep_ == "ccomp":
             toks = list(c.subtree)
+            # "X says A, but B": a coordinated clause with its own subject is reported too
+            for cj in verb.children:
+                if cj.dep_ == "conj" and cj.i > c.i and cj.pos_ in ("VERB", "AUX") \
+                        and cj.lemma_.lower() not in REPORTING_VERBS \
+                        and any(d.dep_ in ("nsubj", "nsubjpass") for d in cj.children):
+                    toks = [t for t in verb.doc[toks[0].i:cj.right_edge.i + 1]]
             acc = [t.i for t in toks if t.lower_ == "according" and t.i > c.i]
             if acc:
                 toks = [t for t in toks if t.i < acc[0]]
@@ -678,10 +690,12 @@ class _Article:
         for a in sorted(self.atts, key=lambda a: a.start):
             s, e = a.start, a.end
             segs = [g for g in self.segs if g.start >= s - 1 and g.end <= e + 1]
-            covered = sum(g.end - g.start for g in segs)
-            body = len(re.sub(r"[\W_]", "", text[s:e]))
-            inside = sum(len(re.sub(r"[\W_]", "", text[g.start:g.end])) for g in segs)
-            if segs and inside >= body:
+            covered = list(text[s:e])
+            for r in [(g.start, g.end) for g in segs] + [x for x in (a.cue_span, a.spk_span) if x] + a.gaps:
+                for k in range(max(r[0], s), min(r[1], e)):
+                    covered[k - s] = " "
+            outside = len(re.sub(r"[\W_]", "", "".join(covered)))
+            if segs and outside == 0:
                 kind = "direct"
             elif segs:
                 kind = "mixed"
@@ -737,8 +751,12 @@ class _Article:
                     if any(h.start >= gap_s and h.end <= gap_e for h in self.segs):
                         break
                 inside = lambda sp: sp is not None and gap_s <= sp[0] and sp[1] <= gap_e  # noqa: E731
-                if (not re.search(r"[A-Za-z]", gap) or inside(a.cue_span) or inside(a.spk_span)) \
-                        and len(_WORD.findall(gap)) <= 30:
+                rest = len(_WORD.findall(gap))
+                for sp in (a.cue_span, a.spk_span):
+                    if inside(sp):
+                        rest -= len(_WORD.findall(text[sp[0]:sp[1]]))
+                if (not re.search(r"[A-Za-z]", gap) or inside(a.cue_span) or inside(a.spk_span)) and rest <= 6:
+                    a.gaps.append((gap_s, gap_e))
                     a.end = max(a.end, g.end)
                     g.used = True
                     merged = True
@@ -772,7 +790,7 @@ class _Article:
 
     def _multi_paragraph(self) -> None:
         """Extend a quote over the paragraphs its quote marks run on into."""
-        chains = []
+        chains: list[list[_Seg]] = []
         for g in sorted(self.segs, key=lambda g: g.start):
             if g.cont_prev and chains and chains[-1][-1].cont_next:
                 chains[-1].append(g)
@@ -781,14 +799,17 @@ class _Article:
         for ch in chains:
             if len(ch) < 2:
                 continue
-            owner = [a for a in self.atts if a.start <= ch[0].start < a.end or ch[0].start <= a.start < ch[0].end]
-            if not owner:
+            lo, hi = ch[0].start, ch[-1].end
+            inside = [a for a in self.atts if any(a.start < g.end and g.start < a.end for g in ch)]
+            if not inside:
                 continue
-            a = owner[0]
-            for g in ch[1:]:
-                # drop cue-less quotes made from the continuation; keep those with their own cue
-                self.atts = [b for b in self.atts if not (b is not a and b.cue is None and g.start <= b.start < g.end + 1)]
-                a.end = max(a.end, g.end)
+            owner = next((a for a in inside if a.cue and not a.from_prev), inside[0])
+            others_with_cue = [a for a in inside if a is not owner and a.cue and not a.from_prev]
+            if others_with_cue:
+                continue  # several cues: keep the quotes as they are
+            owner.start, owner.end = min(owner.start, lo), max(owner.end, hi)
+            self.atts = [a for a in self.atts if a is owner or a not in inside]
+            for g in ch:
                 g.used = True
 
     def _resolve(self) -> None:

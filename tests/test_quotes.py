@@ -1,0 +1,251 @@
+"""Who said what: storylens.extract.quotes and storylens.extract.speakers."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from storylens.errors import ValidationError
+from storylens.extract.quotes import MAX_CHARS, extract_quotes, extract_quotes_many
+from storylens.extract.speakers import canonical_speakers, merge_story_quotes, same_speaker
+
+_CHROME = re.compile(
+    r"^\s*(copy short url.*|\+ A|A -|Image not found.*|\*Image not found.*\*|-{3,}|<https?://.*>|\*\*.*\*\*|Qatar tribune)\s*$",
+    re.I | re.M,
+)
+
+
+def strip_chrome(text: str) -> str:
+    """Drop obvious page-chrome lines (the real cleaner lives in storylens.clean)."""
+    return _CHROME.sub("", text)
+
+
+@pytest.fixture(scope="module")
+def seeds(seed_texts):
+    names = sorted(seed_texts)
+    texts = [strip_chrome(seed_texts[n]) for n in names]
+    quotes = extract_quotes_many(texts)
+    return {n[:3]: (t, q) for n, t, q in zip(names, texts, quotes)}
+
+
+def by_speaker(quotes, name):
+    return [q for q in quotes if q.canonical_speaker == name]
+
+
+# ----------------------------------------------------------------- seeds
+
+
+def test_seed_rasool_is_one_speaker_with_four_quotes(seeds):
+    for key in ("000", "002"):
+        text, quotes = seeds[key]
+        rasool = [q for q in quotes if q.canonical_speaker and "Rasool" in q.canonical_speaker]
+        assert {q.canonical_speaker for q in rasool} == {"Yahya Rasool"}
+        assert len(rasool) >= 4, key
+        # written as the full name with role, as the surname and as "he"
+        written = {q.speaker for q in rasool}
+        assert {"Army spokesperson Yahya Rasool", "Rasool", "he"} <= written
+        assert any(q.role == "Army spokesperson" for q in rasool)
+
+
+def test_seed_named_speakers(seeds):
+    for key in ("000", "002"):
+        _, quotes = seeds[key]
+        assert len(by_speaker(quotes, "Antony Blinken")) == 1, key
+        assert len(by_speaker(quotes, "Shihab Rattansi")) >= 2, key
+    _, q0 = seeds["000"]
+    assert len(by_speaker(q0, "Harakat al-Nujaba")) >= 1
+    assert len(by_speaker(q0, "Hamas")) == 1
+    assert not by_speaker(q0, "Nasser Kanaani")
+    _, q2 = seeds["002"]
+    kan = by_speaker(q2, "Nasser Kanaani")
+    assert len(kan) == 1 and "American state terrorism" in kan[0].quote
+    assert kan[0].role == "Iranian Foreign Ministry spokesperson"
+
+
+def test_seed_opening_is_reported_speech_by_iraq(seeds):
+    for key in ("000", "002"):
+        text, quotes = seeds[key]
+        first = next(q for q in quotes if "becoming a" in q.quote)
+        assert first.canonical_speaker == "Iraq"
+        assert first.cue == "saying"
+        assert first.kind in ("indirect", "mixed")  # reported speech holding a quoted phrase
+        assert first.quote.startswith("the United States-led military coalition")
+
+
+def test_seed_multi_sentence_quote_is_one_quote(seeds):
+    text, quotes = seeds["000"]
+    q = next(q for q in quotes if q.quote.startswith("It's caused"))
+    assert q.kind == "direct" and q.canonical_speaker == "Shihab Rattansi"
+    assert "But the one thing the US won't do" in q.quote
+    assert "Rattansi said" in text[q.quote_span[0]:q.quote_span[1]]
+
+
+def test_seed_spans_index_the_text(seeds):
+    for text, quotes in seeds.values():
+        assert quotes
+        for q in quotes:
+            s, e = q.quote_span
+            assert 0 <= s < e <= len(text)
+            if q.kind != "direct":
+                assert text[s:e] == q.quote
+            else:
+                assert q.quote.startswith(text[s:s + 10])
+            if q.speaker_span:
+                assert text[q.speaker_span[0]:q.speaker_span[1]] == q.speaker
+            if q.cue_span:
+                assert text[q.cue_span[0]:q.cue_span[1]] == q.cue
+
+
+def test_seed_blinken_quote_carried_by_both_outlets(seeds):
+    items = [(key, "Radio Habana Cuba" if key == "000" else "Qatar Tribune", text, quotes)
+             for key, (text, quotes) in sorted(seeds.items())]
+    recs = merge_story_quotes(items)
+    blinken = [r for r in recs if r["speaker"] == "Antony Blinken"]
+    assert len(blinken) == 1
+    r = blinken[0]
+    assert r["outlets"] == ["Qatar Tribune", "Radio Habana Cuba"] and not r["single_outlet"]
+    assert {v["article_id"] for v in r["variants"]} == {"000", "002"}
+    for v in r["variants"]:
+        text = seeds[v["article_id"]][0]
+        assert "bombing targets" in text[v["span"][0]:v["span"][1]]
+    kan = [r for r in recs if r["speaker"] == "Nasser Kanaani"]
+    assert len(kan) == 1 and kan[0]["single_outlet"] and kan[0]["outlets"] == ["Qatar Tribune"]
+    rasool = [r for r in recs if r["speaker"] == "Yahya Rasool"]
+    assert len(rasool) >= 4 and all(r["role"] == "Army spokesperson" for r in rasool)
+
+
+# ----------------------------------------------------------------- hard cases
+
+
+@pytest.mark.parametrize("open_, close", [("“", "”"), ('"', '"')])
+def test_curly_and_straight_quotes(open_, close):
+    text = f"{open_}We will not leave this city without a fight,{close} Mayor Jane Smith said on Monday."
+    (q,) = extract_quotes(text)
+    assert (q.kind, q.canonical_speaker, q.role, q.cue) == ("direct", "Jane Smith", "Mayor", "said")
+    assert q.quote == "We will not leave this city without a fight"
+    assert text[q.quote_span[0]:q.quote_span[1]] == q.quote
+
+
+def test_speaker_before_quote_and_colon():
+    (q,) = extract_quotes('Rasool said: "We will respond to every attack on our soil."')
+    assert (q.kind, q.speaker, q.quote) == ("direct", "Rasool", "We will respond to every attack on our soil.")
+    (q,) = extract_quotes('Jane Smith: "We will respond to this."')
+    assert (q.cue, q.canonical_speaker, q.kind) == (":", "Jane Smith", "direct")
+
+
+def test_pronoun_resolved_to_nearest_compatible_named_speaker():
+    text = ('Hamas said the strikes were bad. Jane Smith said the talks had failed. '
+            '"We will not accept this at all," she said.')
+    quotes = extract_quotes(text)
+    assert [q.canonical_speaker for q in quotes] == ["Hamas", "Jane Smith", "Jane Smith"]
+    assert quotes[-1].speaker == "she"
+    # "it" skips people and goes to the organisation
+    text = ('Hamas said the strikes were bad. Jane Smith said the talks had failed. '
+            'It said the ceasefire was over.')
+    assert extract_quotes(text)[-1].canonical_speaker == "Hamas"
+
+
+def test_speaker_in_previous_sentence_for_standalone_quote_paragraph():
+    text = ("Army spokesperson Yahya Rasool said the attacks must stop.\n\n"
+            "\u201cThe coalition has become a factor for instability in the whole region.\u201d")
+    quotes = extract_quotes(text)
+    assert [q.canonical_speaker for q in quotes] == ["Yahya Rasool", "Yahya Rasool"]
+    assert quotes[1].kind == "direct"
+
+
+def test_surname_resolved_to_full_name():
+    text = ("Army spokesperson Yahya Rasool said on Thursday that the attacks must stop. "
+            "Rasool said the coalition \u201cthreatens to entangle Iraq\u201d.")
+    quotes = extract_quotes(text)
+    assert [q.canonical_speaker for q in quotes] == ["Yahya Rasool", "Yahya Rasool"]
+    assert [q.kind for q in quotes] == ["indirect", "mixed"]
+    assert quotes[0].quote == "the attacks must stop"
+
+
+def test_according_to_and_organisations():
+    (q,) = extract_quotes("The strike killed two people, according to the Iraqi army.")
+    assert (q.cue, q.speaker, q.quote, q.kind) == ("according to", "the Iraqi army", "The strike killed two people",
+                                                   "indirect")
+    (q,) = extract_quotes("Iran's Foreign Ministry said the attack was illegal.")
+    assert q.canonical_speaker == "Iran's Foreign Ministry"
+    (q,) = extract_quotes('Palestinian group Hamas said the strikes were a "violation of sovereignty".')
+    assert (q.canonical_speaker, q.role, q.kind) == ("Hamas", "Palestinian group", "mixed")
+
+
+def test_indirect_saying_and_adding():
+    text = ("Iraq has denounced a drone strike in Baghdad, saying the coalition is becoming a threat. "
+            "The minister said the attack was illegal, adding that talks would go on.")
+    quotes = extract_quotes(text)
+    got = [(q.canonical_speaker or q.speaker, q.cue, q.kind) for q in quotes]
+    assert ("Iraq", "saying", "indirect") in got
+    assert ("the minister", "adding", "indirect") in [(s.lower() if s else s, c, k) for s, c, k in got]
+    assert any(q.quote == "the attack was illegal" for q in quotes)
+
+
+def test_quote_spanning_paragraphs():
+    text = ("Smith said: \u201cThe first part of the statement goes on for a while here.\n\n"
+            "\u201cAnd it continues in the next paragraph with more words.\u201d\n\nOther news followed.")
+    (q,) = extract_quotes(text)
+    assert q.kind == "direct" and q.canonical_speaker == "Smith"
+    assert "first part" in q.quote and "next paragraph" in q.quote
+    assert text[q.quote_span[0]:q.quote_span[1]].count("\n") == 2
+
+
+def test_unbalanced_marks_do_not_spoil_the_article():
+    text = ('He said "this is never closed and runs on.\n\n'
+            '"Fine," Jane Doe said later. "We go on from here now."\n\n'
+            'Stray closing mark here" and more. Bob Lee said the vote was fair.')
+    quotes = extract_quotes(text)
+    doe = [q for q in quotes if q.canonical_speaker == "Jane Doe"]
+    assert len(doe) == 1 and doe[0].kind == "direct" and "We go on" in doe[0].quote
+    assert any(q.canonical_speaker == "Bob Lee" and q.quote == "the vote was fair" for q in quotes)
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_empty_and_quote_free_text():
+    assert extract_quotes("") == []
+    assert extract_quotes("   \n\n ") == []
+    assert extract_quotes("The river rose two metres overnight. Roads were closed.") == []
+    assert extract_quotes_many([]) == []
+
+
+def test_marks_only_and_odd_text_do_not_crash():
+    for t in ['"', '""""""', '“”“', 'said "', ': "', "according to", "\u201c" * 50 + " said " + "\u201d" * 3]:
+        assert isinstance(extract_quotes(t), list)
+
+
+def test_too_long_or_wrong_type_is_a_clear_error():
+    with pytest.raises(ValidationError, match="split it into articles"):
+        extract_quotes("x" * (5 * 1024 * 1024))
+    assert MAX_CHARS < 5 * 1024 * 1024
+    with pytest.raises(ValidationError, match="got NoneType"):
+        extract_quotes(None)  # type: ignore[arg-type]
+
+
+def test_long_text_without_breaks_is_chunked():
+    text = ("word " * 3000) + 'then Jane Smith said "the end is near for all of us."'
+    quotes = extract_quotes(text)
+    assert any(q.canonical_speaker == "Jane Smith" for q in quotes)
+
+
+def test_batch_equals_single():
+    texts = ['"Yes, we will go," she said.', "No quotes here.", "Bob Lee said the vote was fair."]
+    assert extract_quotes_many(texts) == [extract_quotes(t) for t in texts]
+
+
+# ----------------------------------------------------------------- speakers
+
+
+def test_speaker_variants_merge():
+    assert same_speaker("Yahya Rasool", "Yehia Rasool")
+    assert same_speaker("Rasool", "Yahya Rasool")
+    assert not same_speaker("Jane Smith", "John Doe")
+    m = canonical_speakers(["Rasool", "Yehia Rasool", "Yahya Rasool", "Yahya Rasool", "Hamas"])
+    assert m["Rasool"] == m["Yehia Rasool"] == "Yahya Rasool" and m["Hamas"] == "Hamas"
+
+
+def test_merge_rejects_bad_items():
+    with pytest.raises(ValidationError, match="item 0"):
+        merge_story_quotes([("a1", "x")])  # type: ignore[list-item]
