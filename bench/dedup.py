@@ -9,7 +9,9 @@ MinHash Jaccard estimate, and they have no containment test.
     .venv/bin/python bench/dedup.py                 # N = 20000
     .venv/bin/python bench/dedup.py --n 5000 --repeat 3 --skip datasketch
 
-Memory is the peak growth of the process RSS during the run, sampled every 5 ms
+docs/s is wall-clock (storylens fingerprints on all cores through numba threads); "docs
+per CPU-second" divides by the process CPU time instead, which is steadier on a shared
+machine.  Memory is the peak growth of the process RSS during the run, sampled every 5 ms
 (psutil), so it includes the index, the fingerprints of a batch and allocator slack.
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.synth import NEAR_RATES, Corpus, make_corpus  # noqa: E402
+from bench.synth import CONTAINED_RATES, NEAR_RATES, Corpus, make_corpus  # noqa: E402
 from storylens.dedup import DedupIndex  # noqa: E402
 from storylens.fingerprint import tokens  # noqa: E402
 
@@ -75,7 +77,7 @@ def _earliest(cands, order_key):
 
 def run_storylens(c: Corpus, args) -> dict:
     idx = DedupIndex(threshold=args.threshold, containment=args.containment,
-                     num_perm=args.num_perm)
+                     num_perm=args.num_perm, sample_mod=args.sample_mod)
     t0 = time.perf_counter()
     res = idx.add_many(c.ids, c.texts, c.dates)
     dt = time.perf_counter() - t0
@@ -131,13 +133,16 @@ def run_rensa(c: Corpus, args) -> dict:
             "extra": f"bands {bands}x{args.num_perm // bands}"}
 
 
+def _cat(p) -> str:
+    return p.kind if p.kind == "exact" else f"{p.kind} {round(p.edit_rate * 100)}%"
+
+
 def score(c: Corpus, pred: dict) -> dict:
     """Recall per planted category (the reported ``of`` is the planted source), precision
     over all reported matches (``of`` is in the copy's planted group), kind agreement."""
     cats = defaultdict(lambda: [0, 0, 0])  # planted, found (of == source), kind right
     for p in c.pairs:
-        key = p.kind if p.kind != "near" else f"near {int(p.edit_rate * 100)}%"
-        cat = cats[key]
+        cat = cats[_cat(p)]
         cat[0] += 1
         got = pred.get(p.copy)
         if got and got[0] == p.source:
@@ -159,6 +164,8 @@ def main() -> None:
     ap.add_argument("--containment", type=float, default=0.7)
     ap.add_argument("--num-perm", type=int, default=128)
     ap.add_argument("--shingle", type=int, default=3)
+    ap.add_argument("--sample-mod", type=int, default=16, help="storylens: 1 in M shingles "
+                    "indexed for containment")
     ap.add_argument("--repeat", type=int, default=1,
                     help="timed runs per pipeline (the median is reported)")
     ap.add_argument("--skip", action="append", default=[], choices=["datasketch", "rensa"])
@@ -170,7 +177,8 @@ def main() -> None:
     print(f"corpus: {len(corpus.docs)} docs, mean {words:.0f} words, "
           f"{len(corpus.pairs)} planted pairs, generated in {time.perf_counter() - t0:.1f} s "
           f"(seed {args.seed}); threshold {args.threshold}, containment {args.containment}, "
-          f"num_perm {args.num_perm}, {args.shingle}-word shingles; {os.cpu_count()} CPUs")
+          f"num_perm {args.num_perm}, {args.shingle}-word shingles; {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
     t0 = time.perf_counter()
     DedupIndex().add_many(["w0", "w1"], ["warm up the compiled code", "warm up"])
     print(f"numba warm-up (load/compile): {time.perf_counter() - t0:.1f} s, not counted")
@@ -181,14 +189,17 @@ def main() -> None:
     for name, fn in runners:
         if name in args.skip:
             continue
-        times, mem, r = [], 0.0, None
+        times, cpus, mem, r = [], [], 0.0, None
         for _ in range(args.repeat):
+            c0 = time.process_time()
             with PeakRSS() as pk:
                 r = fn(corpus, args)
+            cpus.append(time.process_time() - c0)
             times.append(r["secs"])
             mem = max(mem, pk.mib)
             gc.collect()
         r["secs"] = statistics.median(times)
+        r["cpu"] = statistics.median(cpus)
         r["all"] = times
         r["mem"] = mem
         r["score"] = score(corpus, r["pred"])
@@ -196,27 +207,28 @@ def main() -> None:
         print(f"  {name}: {len(corpus.docs) / r['secs']:,.0f} docs/s "
               f"(runs: {', '.join(f'{t:.2f}s' for t in times)})", flush=True)
 
-    cats = ["exact"] + [f"near {int(r * 100)}%" for r in NEAR_RATES] + ["contained", "contains"]
-    planted = Counter()
-    for p in corpus.pairs:
-        planted[p.kind if p.kind != "near" else f"near {int(p.edit_rate * 100)}%"] += 1
+    cats = (["exact"] + [f"near {round(r * 100)}%" for r in NEAR_RATES]
+            + [f"{k} {round(r * 100)}%" for k in ("contained", "contains") for r in CONTAINED_RATES])
+    planted = Counter(_cat(p) for p in corpus.pairs)
     names = list(results)
     print()
-    print(f"{'':22s}" + "".join(f"{n:>14s}" for n in names))
-    print(f"{'docs/s (end to end)':22s}" +
+    print(f"{'':26s}" + "".join(f"{n:>14s}" for n in names))
+    print(f"{'docs/s (end to end)':26s}" +
           "".join(f"{len(corpus.docs) / results[n]['secs']:>14,.0f}" for n in names))
-    print(f"{'peak RSS growth MiB':22s}" + "".join(f"{results[n]['mem']:>14.0f}" for n in names))
-    print(f"{'precision':22s}" +
+    print(f"{'docs per CPU-second':26s}" +
+          "".join(f"{len(corpus.docs) / results[n]['cpu']:>14,.0f}" for n in names))
+    print(f"{'peak RSS growth MiB':26s}" + "".join(f"{results[n]['mem']:>14.0f}" for n in names))
+    print(f"{'precision':26s}" +
           "".join(f"{results[n]['score']['precision']:>14.3f}" for n in names))
-    print(f"{'recall (all planted)':22s}" +
+    print(f"{'recall (all planted)':26s}" +
           "".join(f"{results[n]['score']['recall']:>14.3f}" for n in names))
     for cat in cats:
-        row = f"{'  recall ' + cat + f' ({planted[cat]})':22s}"
+        row = f"{'  recall ' + cat + f' ({planted[cat]})':26s}"
         for n in names:
             v = results[n]["score"]["cats"].get(cat, [0, 0, 0])
             row += f"{(v[1] / v[0] if v[0] else float('nan')):>14.3f}"
         print(row)
-    print(f"{'matches reported':22s}" +
+    print(f"{'matches reported':26s}" +
           "".join(f"{results[n]['score']['reported']:>14d}" for n in names))
     if "storylens" in results:
         s = results["storylens"]["score"]["cats"]

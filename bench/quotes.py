@@ -16,8 +16,9 @@ taken over matched pairs: right when the predicted speaker span overlaps a gold 
 span, or its last word (or that of the canonical speaker) equals the gold source's last
 word; a gold attribution with no source is right only when no speaker is predicted.
 
-Speed: articles per second for the whole extraction (model already loaded), one
-process and ``--n-process`` processes, with the mean article length in words.
+Speed: articles per second of wall time for the whole extraction (model already loaded),
+one process and ``--n-process`` processes, plus articles per CPU-second of the one-process
+run (steadier than wall time on a shared machine), with the mean article length in words.
 textacy 0.13 installs beside spaCy 3.8 / numpy 2 in .venv (``.venv/bin/pip install
 textacy``; it is in the ``bench`` extra); the script skips it with a note when missing.
 """
@@ -113,10 +114,15 @@ def score(pred_by_doc: dict, gold_by_doc: dict, direct: bool):
     return {"P": prec, "R": rec, "F1": f1, "spk": sp_ok / tp if tp else 0.0, "pred": npred, "gold": ngold}
 
 
+CPU: dict[str, float] = {}  # CPU seconds of the last one-process run per system
+
+
 def run_storylens(docs, texts, n_process=1):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = extract_quotes_many([texts[d] for d in docs], n_process=n_process)
     dt = time.perf_counter() - t0
+    if n_process == 1:
+        CPU["storylens"] = time.process_time() - c0
     out = {}
     for d, qs in zip(docs, res):
         out[d] = [{"span": q.quote_span, "kind": q.kind, "speaker_span": q.speaker_span, "speaker": q.speaker,
@@ -130,7 +136,7 @@ def run_textacy(docs, texts):
     except ImportError:
         return None, None
     nlp = get_nlp()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = {}
     for d, doc in zip(docs, nlp.pipe(texts[x] for x in docs)):
         preds = []
@@ -146,6 +152,7 @@ def run_textacy(docs, texts):
             preds.append({"span": (t.content.start_char, t.content.end_char), "kind": "direct", "speaker_span": sp,
                           "speaker": " ".join(x.text for x in t.speaker), "canonical": None})
         out[d] = preds
+    CPU["textacy"] = time.process_time() - c0
     return out, time.perf_counter() - t0
 
 
@@ -168,13 +175,14 @@ def main() -> None:
         if args.n_process and args.n_process > 1:
             _, dt2 = run_storylens(docs, texts, n_process=args.n_process)
             speed[str(args.n_process)] = len(docs) / dt2
+        speed["cpu"] = len(docs) / CPU["storylens"]
         systems = [("storylens", ours, speed)]
         if not args.no_textacy:
             tx, tdt = run_textacy(docs, texts)
             if tx is None:
                 print("textacy is not installed: `.venv/bin/pip install textacy` (bench extra)", file=sys.stderr)
             else:
-                systems.append(("textacy", tx, {"1": len(docs) / tdt}))
+                systems.append(("textacy", tx, {"1": len(docs) / tdt, "cpu": len(docs) / CPU["textacy"]}))
         for name, preds, sp in systems:
             for subset in ("direct", "all"):
                 s = score(preds, gold, subset == "direct")
@@ -182,7 +190,8 @@ def main() -> None:
     print(f"{'split':5} {'docs':>4} {'words':>5} {'system':9} {'gold set':8} {'P':>5} {'R':>5} {'F1':>5} "
           f"{'spk acc':>7} {'pred':>5} {'gold':>5}  articles/s")
     for split, n, w, name, subset, s, sp in rows:
-        speed = ", ".join(f"{v:.1f} ({k} proc)" for k, v in sp.items()) if subset == "direct" else ""
+        speed = ", ".join(f"{v:.1f} ({k} proc)" if k != "cpu" else f"{v:.1f} per CPU-s" for k, v in sp.items()) \
+            if subset == "direct" else ""
         print(f"{split:5} {n:4d} {w:5d} {name:9} {subset:8} {s['P']:5.3f} {s['R']:5.3f} {s['F1']:5.3f} "
               f"{s['spk']:7.3f} {s['pred']:5d} {s['gold']:5d}  {speed}")
 

@@ -8,10 +8,10 @@ Planted among them, each arriving *after* its source and dated the same day or l
                   upper case, extra whitespace, changed line breaks);
 * ``near``      — the same text with a known share of words edited (2, 5, 8 or 10 %:
                   substitutions, insertions and deletions in equal parts);
-* ``contained`` — a short story (150–250 words) that arrives after, and appears lightly
-                  edited inside, a longer article (~700 words);
-* ``contains``  — a longer article (~700 words) that arrives after, and quotes lightly
-                  edited, a short story published before it.
+* ``contained`` — a short story (150–250 words) that arrives after, and appears inside
+                  (0, 2 or 5 % of words edited), a longer article (~700 words);
+* ``contains``  — a longer article (~700 words) that arrives after, and quotes (0, 2 or
+                  5 % of words edited), a short story published before it.
 
 Usage from another benchmark (run from the repository root)::
 
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 NEAR_RATES = (0.02, 0.05, 0.08, 0.10)
+CONTAINED_RATES = (0.0, 0.02, 0.05)
 
 _ONSETS = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v",
            "w", "z", "br", "ch", "cl", "dr", "fl", "gr", "kr", "pl", "pr", "sh", "sl", "st",
@@ -200,9 +201,11 @@ def make_corpus(n: int = 20000, seed: int = 0, words: int = 500,
     ``exact``, ``near`` and ``contained`` are the shares of the ``n`` documents that are
     planted copies (``contained`` covers both the contained and the contains direction).
 
-    >>> c = make_corpus(200, seed=1)
-    >>> len(c.docs), c.docs[0].id, sorted({p.kind for p in c.pairs})  # doctest: +SKIP
-    (200, 'd0000000', ['contained', 'contains', 'exact', 'near'])
+    >>> c = make_corpus(300, seed=1)
+    >>> len(c.docs), c.docs[0].id, make_corpus(300, seed=1).docs[-1].text == c.docs[-1].text
+    (300, 'd0000000', True)
+    >>> {p.kind for p in c.pairs} <= {"exact", "near", "contained", "contains"}
+    True
     """
     rng = np.random.default_rng(seed)
     writer = _Writer(rng, vocab_size=vocab_size)
@@ -249,7 +252,7 @@ def make_corpus(n: int = 20000, seed: int = 0, words: int = 500,
         elif r < p_cont and len(docs) + 1 < n:
             short_words = int(rng.integers(150, 251))
             pad = (700 - short_words) // 2
-            rate = float(rng.choice([0.0, 0.02]))
+            rate = CONTAINED_RATES[int(rng.integers(len(CONTAINED_RATES)))]
             if shorts and rng.random() < 0.5:
                 # a longer article that quotes an earlier short story
                 src = docs[shorts[int(rng.integers(max(0, len(shorts) - 1000), len(shorts)))]]

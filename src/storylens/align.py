@@ -14,10 +14,17 @@ into each text.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-_TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:['’][^\W_]+)*")
+# Invisible format characters (soft hyphen, zero-width space/joiners, bidi marks, BOM) inside a
+# word do not split it and are left out of its normalised form, so "min\u00adister" = "minister".
+_INVIS = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_INVIS_RE = re.compile(f"[{_INVIS}]")
+_TOKEN_RE = re.compile(
+    r"(?:[A-Za-z]\.){2,}|[^\W_]+(?:(?:['’ʼ][INV]*|[INV]+(?:['’ʼ][INV]*)?)[^\W_]+)*".replace("INV", _INVIS)
+)
 
 
 @dataclass
@@ -27,6 +34,7 @@ class Tokens:
     ends: list[int]
 
 
+@functools.lru_cache(maxsize=512)
 def tokenize(text: str) -> Tokens:
     """Normalised word tokens with their character spans.
 
@@ -38,8 +46,8 @@ def tokenize(text: str) -> Tokens:
         w = m.group(0).lower()
         if "." in w:
             w = w.replace(".", "")
-        if "’" in w:
-            w = w.replace("’", "'")
+        if not w.isascii():
+            w = _INVIS_RE.sub("", w).replace("’", "'").replace("ʼ", "'")
         words.append(w)
         starts.append(m.start())
         ends.append(m.end())
@@ -229,17 +237,26 @@ def coverage(length: int, spans) -> int:
     return min(total, length)
 
 
+def _solid(s: str) -> int:
+    return len(s) - sum(s.count(c) for c in " \n\t\r\xa0")
+
+
 def shared_share(text: str, spans) -> float:
-    """Share of a text's non-space characters that lie inside the given spans."""
-    if not text:
+    """Share of a text's non-space characters that lie inside the given spans.
+
+    >>> shared_share("ab cd", [(0, 2)])
+    0.5
+    """
+    total = _solid(text)
+    if not total:
         return 0.0
-    covered = bytearray(len(text))
-    for s, e in spans:
-        covered[s:e] = b"\x01" * (e - s)
-    solid = [i for i, ch in enumerate(text) if not ch.isspace()]
-    if not solid:
-        return 0.0
-    return sum(covered[i] for i in solid) / len(solid)
+    covered, end = 0, 0
+    for s, e in sorted(spans):
+        s = max(s, end)
+        if e > s:
+            covered += _solid(text[s:e])
+            end = e
+    return covered / total
 
 
 def unique_spans(text: str, shared: list[tuple[int, int]], min_words: int = 5) -> list[tuple[int, int]]:

@@ -79,9 +79,9 @@ class ClusterConfig:
     #: number of an article's highest-weighted terms looked up in the inverted index
     query_terms: int = 24
     #: stories kept per posting list (newest first); bounds time per article
-    max_postings: int = 200
+    max_postings: int = 50
     #: at most this many candidate stories are scored exactly
-    max_candidates: int = 40
+    max_candidates: int = 20
     #: terms that occur in more than this share of articles are not indexed
     #: (applies once ``min_docs_for_df_cut`` articles have been seen)
     max_df_ratio: float = 0.05
@@ -91,7 +91,15 @@ class ClusterConfig:
     #: terms of an article vector kept (the heaviest); bounds memory and time
     max_doc_terms: int = 200
     #: articles remembered per story as candidates for its central article
-    central_pool: int = 8
+    central_pool: int = 6
+    #: terms kept per article in that pool
+    central_terms: int = 24
+    #: stories whose date range ended more than ``window_days`` before the newest
+    #: article are archived every this many articles: their centroid shrinks to
+    #: ``archive_terms`` terms and their pool to the central article (bounded
+    #: memory on long streams; they can no longer be candidates anyway)
+    archive_every: int = 2000
+    archive_terms: int = 40
     #: when ``published`` is missing, take a full date (``June 13, 2013``,
     #: ``13 June 2013``, ``2013-06-13``) from the article's first lines
     #: (``header_chars`` characters: the title/dateline/"Updated" area)
@@ -155,7 +163,14 @@ def _tokens(text: str, weight: float, out: dict[str, float], cfg: ClusterConfig)
             continue
         name: list[str] = []
         initial = False  # the current name started the sentence
-        for i, tok in enumerate(_TOKEN.findall(sent)):
+        prev_end = 0
+        for i, m in enumerate(_TOKEN.finditer(sent)):
+            tok = m.group()
+            start = m.start()
+            if name and start > prev_end + 1 and sent[prev_end:start].strip():
+                _flush_name(name, initial, weight, out, ew)  # punctuation ends a name
+                name = []
+            prev_end = m.end()
             if tok[0].isdigit():
                 if name:
                     _flush_name(name, initial, weight, out, ew)
@@ -317,6 +332,15 @@ class StoryClusterer:
     def __len__(self) -> int:
         return len(self._stories)
 
+    def __contains__(self, story_id: object) -> bool:
+        """True for a live story id and for the id of a story merged into another.
+
+        >>> c = StoryClusterer(); _ = c.assign("d1", None, "Some text here.", None)
+        >>> "s000001" in c, "s000002" in c
+        (True, False)
+        """
+        return isinstance(story_id, str) and self.resolve(story_id) in self._stories
+
     def assign(
         self,
         doc_id: str,
@@ -346,6 +370,8 @@ class StoryClusterer:
         doc = self._vectorize(title, text)
         if day is not None and (self._latest is None or day > self._latest):
             self._latest = day
+        if cfg.archive_every and cfg.window_days and self._ndocs % cfg.archive_every == 0:
+            self._archive()
 
         if force_story is not None:
             sid = self.resolve(force_story)
@@ -508,6 +534,21 @@ class StoryClusterer:
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {t: w / norm for t, w in vec.items()}
 
+    def _archive(self) -> None:
+        """Shrink stories that ended before the time window (see ``archive_every``)."""
+        if self._latest is None:
+            return
+        cfg = self.config
+        horizon = self._latest - cfg.window_days
+        for st in self._stories.values():
+            if st.last is not None and st.last < horizon and len(st.vec) > cfg.archive_terms:
+                best = max(st.pool, key=lambda p: st.sim(p[1]))
+                keep = sorted(st.vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.archive_terms]
+                st.vec = dict(keep)
+                st.norm2 = sum(w * w for _, w in keep)
+                st.sdf = {}
+                st.pool = [best]
+
     def _decay(self, st: _Story, day: int | None) -> float:
         if day is None or st.first is None:
             return 1.0
@@ -625,9 +666,10 @@ class StoryClusterer:
                 dot += w * x
                 v[t] = x + w
         st.norm2 += 2.0 * dot + 1.0
-        sdf = st.sdf
-        for t in doc:
-            sdf[t] = sdf.get(t, 0) + 1
+        if cfg.contrast_docs:
+            sdf = st.sdf
+            for t in doc:
+                sdf[t] = sdf.get(t, 0) + 1
         if len(v) > 2 * cfg.max_story_terms:
             self._prune(st)
         st.n += 1
@@ -646,7 +688,7 @@ class StoryClusterer:
         st.sdf = {t: st.sdf.get(t, 1) for t, _ in keep}
 
     def _update_pool(self, st: _Story, doc_id: str, doc: dict[str, float]) -> None:
-        small = dict(sorted(doc.items(), key=lambda kv: (-kv[1], kv[0]))[:40])
+        small = dict(sorted(doc.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.central_terms])
         pool = st.pool + [(doc_id, small)]
         if len(pool) > self.config.central_pool:
             order = {d: i for i, d in enumerate(st.members)}

@@ -55,7 +55,7 @@ __all__ = [
 
 DEFAULT_NUM_PERM = 128
 DEFAULT_SHINGLE = 3
-DEFAULT_SAMPLE_MOD = 8
+DEFAULT_SAMPLE_MOD = 16
 
 # --------------------------------------------------------------------------- normalise
 

@@ -85,6 +85,11 @@ _ORG_HEADS = frozenset(
     administration embassy force forces alliance bureau commission court authority authorities spokesman
     association institute center centre network channel newspaper agency foundation""".split()
 )
+_TITLES = frozenset(
+    """mayor president senator sen. minister secretary spokesperson spokesman spokeswoman general gen. governor gov.
+    chairman chairwoman chair ceo director chief commander ambassador representative rep. judge justice king queen
+    prince premier chancellor leader speaker adviser advisor professor prof. sheriff officer colonel captain""".split()
+)
 _HONORIFICS = frozenset(
     "mr mr. mrs mrs. ms ms. dr dr. sen. sen senator rep. rep gov. gov governor president gen. gen general "
     "secretary minister prime lt. col. sgt. capt. prof. rev. judge justice mayor".split()
@@ -356,7 +361,8 @@ def _speaker_info(head, base: int, text: str):
         pre = doc[toks[0].i:ent.start]
         pre_txt = pre.text.strip(" ,")
         pre_txt = re.sub(r"^(the|a|an)\b\s*", "", pre_txt, flags=re.I)
-        if pre_txt and any(t.is_lower for t in pre if t.is_alpha and t.lower_ not in ("the", "a", "an")) \
+        if pre_txt and any((t.is_lower and t.lower_ not in ("the", "a", "an")) or t.lower_ in _TITLES
+                           for t in pre if t.is_alpha) \
                 and not (typ == "ORG" and canonical.startswith(pre_txt)):
             role = pre_txt
     elif head.pos_ == "PROPN":
@@ -615,7 +621,6 @@ class _Article:
             if any(a.cue_span and a.cue_span[0] <= pos <= a.cue_span[1] + 2 for a in self.atts):
                 continue
             before = doc[:tok.i]
-            heads = [t for t in before if t.head.i >= tok.i or t.head is t or t.dep_ == "ROOT"]
             names = [t for t in before if t.ent_type_ in ("PERSON", "ORG")]
             verbs = [t for t in before if t.pos_ == "VERB"]
             if verbs:
@@ -624,8 +629,6 @@ class _Article:
                 if seg is None:
                     continue
                 v = verbs[-1]
-                while v.dep_ in ("xcomp", "advcl", "conj") and v.head.i < tok.i and v.head.pos_ == "VERB":
-                    v = v.head
                 subj = _subject(v)
                 if subj is None or subj.i > tok.i:
                     continue
@@ -651,7 +654,6 @@ class _Article:
                 if len(_WORD.findall(text[cs:ce])) < 4:
                     continue
             spk = _speaker_info(head, unit.start, text)
-            del heads
             self._add(unit, ":", (pos, pos + 1), spk, cs, ce)
 
     def _add(self, unit: _Unit, cue, cue_span, spk, cs, ce) -> None:
@@ -701,7 +703,6 @@ class _Article:
                 kind = "mixed"
             else:
                 kind = "indirect"
-            del covered
             if kind == "direct":
                 pieces = [(g.start, g.end) for g in sorted(segs, key=lambda g: g.start)]
                 s, e = pieces[0][0], pieces[-1][1]
@@ -834,6 +835,8 @@ class _Article:
                 longer = expand(a.canonical)
                 if longer:
                     a.canonical, a.spk_type = longer, "PERSON"
+                    if a.role is None:
+                        a.role = next((b.role for b in self.atts if b.canonical == longer and b.role), None)
             if a.spk_type == "NAME":
                 a.spk_type = "PERSON" if a.canonical.split()[-1].lower() not in _ORG_HEADS else "ORG"
         ordered = sorted(self.atts, key=lambda a: a.spk_span[0] if a.spk_span else a.start)

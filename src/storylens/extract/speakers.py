@@ -75,7 +75,9 @@ def same_speaker(a: str | None, b: str | None) -> bool:
     if ta[-1] == tb[-1]:
         if len(ta) == 1 or len(tb) == 1:
             return True
-        return SequenceMatcher(None, " ".join(ta[:-1]), " ".join(tb[:-1])).ratio() >= 0.6
+        fa, fb = " ".join(ta[:-1]), " ".join(tb[:-1])
+        # same surname: first names that start alike are spelling variants ("Yahya"/"Yehia"), initials too
+        return fa[0] == fb[0] and (len(fa) <= 2 or len(fb) <= 2 or SequenceMatcher(None, fa, fb).ratio() >= 0.4)
     if len(ta) >= 2 and len(tb) >= 2:
         return SequenceMatcher(None, " ".join(ta), " ".join(tb)).ratio() >= 0.85
     return False
@@ -132,6 +134,13 @@ def merge_story_quotes(items: Sequence[tuple[str, str | None, str, list[Quote]]]
     names = [q.canonical_speaker or q.speaker for _, _, _, q in flat if (q.canonical_speaker or q.speaker)]
     cmap = canonical_speakers(names)
     toks = [normalise_quote(q.quote) for _, _, _, q in flat]
+    from collections import Counter
+
+    role_of: dict[str, Counter] = {}
+    for _, _, _, q in flat:
+        key = cmap.get(q.canonical_speaker or q.speaker or "")
+        if key and q.role:
+            role_of.setdefault(key, Counter())[q.role] += 1
     parent = list(range(len(flat)))
 
     def find(i: int) -> int:
@@ -162,13 +171,13 @@ def merge_story_quotes(items: Sequence[tuple[str, str | None, str, list[Quote]]]
         spk = [cmap.get(q.canonical_speaker or q.speaker or "") for q in qs]
         spk = [s for s in spk if s]
         speaker = max(set(spk), key=lambda s: (spk.count(s), len(s))) if spk else None
-        roles = [q.role for q in qs if q.role]
+        roles = [r for r, _ in role_of[speaker].most_common(1)] if speaker in role_of else []
         best = max(members, key=lambda i: len(flat[i][3].quote))
         kinds = [q.kind for q in qs]
         outlets = sorted({flat[i][2] or flat[i][1] for i in members})
         records.append({
             "speaker": speaker,
-            "role": max(roles, key=len) if roles else None,
+            "role": roles[0] if roles else None,
             "quote": flat[best][3].quote,
             "kind": max(set(kinds), key=kinds.count),
             "outlets": outlets,

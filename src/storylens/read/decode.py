@@ -5,6 +5,9 @@
 """
 from __future__ import annotations
 
+import codecs
+import re
+
 from ..errors import InputError
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024  # one article larger than this is refused, not read
@@ -41,6 +44,11 @@ def decode_bytes(data: bytes, where: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         bad_at = err.start
+    text = _utf8_with_strays(data)
+    if text is None:
+        text = _western(data)
+    if text is not None:
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[: 2 * 1024 * 1024]).best()
@@ -63,6 +71,52 @@ def decode_bytes(data: bytes, where: str) -> str:
         f"is not valid UTF-8 (bad byte at offset {bad_at}) and its encoding could not be detected; "
         "re-save it as UTF-8",
     )
+
+
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _cp1252_byte(err: UnicodeDecodeError) -> tuple[str, int]:
+    return err.object[err.start : err.end].decode("cp1252", errors="replace"), err.end
+
+
+codecs.register_error("storylens-cp1252", _cp1252_byte)
+
+
+def _utf8_with_strays(data: bytes) -> str | None:
+    """UTF-8 text with a few stray legacy bytes (mixed encodings): the strays are read as cp1252.
+
+    >>> _utf8_with_strays("café ".encode() + b"l\\x92eau")
+    'café l’eau'
+    """
+    seqs = _UTF8_MULTI.findall(data)
+    n_bad = sum(1 for b in data if b >= 0x80) - sum(len(x) for x in seqs)
+    if len(seqs) < max(1, n_bad):  # fewer valid UTF-8 characters than stray bytes: not UTF-8
+        return None
+    return data.decode("utf-8", errors="storylens-cp1252")
+
+
+def _western(data: bytes) -> str | None:
+    """cp1252 text when decoding as cp1252 gives Western words (accented letters among Latin ones),
+    not the runs of accented letters that another script's bytes turn into.
+
+    >>> _western("Le café « noir » à Genève".encode("cp1252"))
+    'Le café « noir » à Genève'
+    >>> _western("Мэр заявил во вторник".encode("cp1251")) is None
+    True
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if sum(ch.isprintable() or ch in "\n\r\t" for ch in text) / max(1, len(text)) <= 0.98:
+        return None
+    idx = [i for i, ch in enumerate(text) if ord(ch) > 127 and ch.isalpha()]
+    if not idx:
+        return text
+    hi = set(idx)
+    paired = sum(1 for i in idx if i - 1 in hi or i + 1 in hi)
+    return text if paired <= 0.3 * len(idx) else None
 
 
 def read_text_file(path, where: str | None = None, limit: int = MAX_TEXT_BYTES) -> str:

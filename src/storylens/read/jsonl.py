@@ -6,6 +6,7 @@ A bad line is reported as ``file:line`` and the rest of the file is still read.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,6 +35,7 @@ def parse_record(obj: Any, where: str, fmt: str = "jsonl") -> RawDoc:
         raise InputError(where, "field 'text' is empty")
     if "\x00" in text:
         raise InputError(where, "field 'text' contains NUL characters; it looks binary")
+    text = _no_lone_surrogates(text)
     meta: dict[str, str] = {}
     for key in OPTIONAL:
         value = obj.get(key)
@@ -43,8 +45,17 @@ def parse_record(obj: Any, where: str, fmt: str = "jsonl") -> RawDoc:
             value = str(value)
         if not isinstance(value, str):
             raise InputError(where, f"field '{key}' must be a string, got {type(value).__name__}")
-        meta[key] = value.strip()
+        meta[key] = _no_lone_surrogates(value.strip())
     return RawDoc(source=where, text=text, format=fmt, meta=meta)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(s: str) -> str:
+    """JSON can escape half an emoji ("\\ud83d"); such a lone surrogate cannot be stored as UTF-8,
+    so it becomes U+FFFD (the rest of the text is kept)."""
+    return _LONE_SURROGATE.sub("\ufffd", s)
 
 
 def read_jsonl(path: Path) -> Iterator:
@@ -78,6 +89,10 @@ def read_jsonl(path: Path) -> Iterator:
                     obj = json.loads(line)
                 except json.JSONDecodeError as e:
                     raise InputError(where, f"not valid JSON ({e.msg} at column {e.colno}); fix or remove the line")
+                except RecursionError:
+                    raise InputError(where, "JSON is nested too deeply to read; fix or remove the line")
+                except ValueError as e:  # e.g. an integer with thousands of digits
+                    raise InputError(where, f"not readable JSON ({e}); fix or remove the line")
                 yield parse_record(obj, where)
             except InputError as e:
                 yield ReadFailure(e.where, e.reason)

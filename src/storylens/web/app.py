@@ -183,15 +183,17 @@ def _segments(text: str, spans: list[tuple]) -> list[tuple]:
     return segments(text, spans)
 
 
-def render_text(text: str, spans: list[tuple] | None = None, outlet: str = "", group_outlets=None) -> list[list[dict]]:
+def render_text(text: str, spans: list[tuple] | None = None, outlet: str = "", group_outlets=None,
+                segs: list[tuple] | None = None) -> list[list[dict]]:
     """Paragraphs of pieces ``{text, group, unique, tag, title}`` for a template to wrap in marks.
 
-    ``spans`` are ``(start, end, group, is_unique)``.
+    ``spans`` are ``(start, end, group, is_unique)`` (or pass ready ``segs`` from the segmenter).
 
     >>> [[p["text"] for p in para] for para in render_text("One two.\\n\\nThree.", [(0, 3, 0, False)])]
     [['One', ' two.'], ['Three.']]
     """
-    segs = _segments(text, spans or [])
+    if segs is None:
+        segs = _segments(text, spans or [])
     group_outlets = group_outlets or {}
     paras = []
     for p0, p1 in _paragraphs(text):
@@ -236,7 +238,11 @@ def build_columns(view: dict, selected: list[str]) -> tuple[list[dict], list[dic
             if name not in group_outlets.setdefault(g, []):
                 group_outlets[g].append(name)
     if len(sel) > 1:
-        for u in unique_passages({i: arts[i]["text"] for i in sel}, passages):
+        if len(sel) == len(arts) and len(passages) == len(view["passages"]):
+            uniq = view["unique"]  # the whole story is shown: its unique passages hold as they are
+        else:
+            uniq = unique_passages({i: arts[i]["text"] for i in sel}, passages)
+        for u in uniq:
             spans[u["article"]].append((u["start"], u["end"], None, True))
     cols = []
     for i in sel:
@@ -248,7 +254,7 @@ def build_columns(view: dict, selected: list[str]) -> tuple[list[dict], list[dic
         shared = sum(e - s for s, e, g, _ in segs if g is not None)
         unique = sum(e - s for s, e, g, u in segs if g is None and u)
         cols.append(
-            dict(a, name=outlet, paragraphs=render_text(text, spans[i], outlet, group_outlets),
+            dict(a, name=outlet, paragraphs=render_text(text, outlet=outlet, group_outlets=group_outlets, segs=segs),
                  shared_pct=f"{shared / n:.0%}", unique_pct=f"{unique / n:.0%}", n_words=len(text.split()))
         )
     legend = [{"group": g, "outlets": group_outlets[g]} for g in sorted(group_outlets)]
@@ -353,6 +359,15 @@ class Desk:
         elif allow_cookie:
             given = request.cookies.get("storylens_token")
         return bool(given) and hmac.compare_digest(given.encode("utf-8", "replace"), self.token.encode("utf-8"))
+
+    def outlets(self, st: Store) -> list[dict]:
+        """Outlets for the filter menu, cached for 30 s (a scan of all articles)."""
+        now = time.monotonic()
+        cached = getattr(self, "_outlets", None)
+        if cached is None or now - cached[0] > 30:
+            cached = (now, st.outlets())
+            self._outlets = cached
+        return cached[1]
 
     # extras: quotes and event -----------------------------------------
     def _extras_job(self, sid: str) -> dict:
@@ -499,12 +514,14 @@ def create_app(
     max_body: int = MAX_BODY,
     extras: bool = True,
     extras_wait: float = 2.0,
+    threads: int | None = None,
 ) -> FastAPI:
     """The FastAPI app over the database at ``db_path`` (created empty when missing).
 
     ``token``: the write token (default: :func:`resolve_token`). ``open_reads``: serve reads
     without the token (default: ``$STORYLENS_OPEN_READS``, else only when ``host`` is loopback).
-    ``extras``: compute quotes and event records for story pages.
+    ``extras``: compute quotes and event records for story pages. ``threads``: worker threads
+    for requests (default ``$STORYLENS_THREADS``, else 8).
 
     >>> app = create_app("/tmp/desk.db", token="secret")       # doctest: +SKIP
     >>> app.openapi()["info"]["title"]                           # doctest: +SKIP
@@ -516,6 +533,11 @@ def create_app(
         if created:
             print(f"storylens: wrote a new API token to {created} (mode 600); send it as "
                   f"'Authorization: Bearer {token}' to write", file=sys.stderr, flush=True)
+    if threads is None:
+        try:
+            threads = int(os.environ.get("STORYLENS_THREADS", "8"))
+        except ValueError:
+            raise ValidationError("STORYLENS_THREADS must be a whole number of threads, e.g. 8")
     env_open = _env_flag("STORYLENS_OPEN_READS")
     explicit = open_reads if open_reads is not None else env_open
     loop = is_loopback(host)
@@ -528,6 +550,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if threads:
+            # a small FIFO pool of worker threads keeps tail latency down under load (less GIL convoying)
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
         desk.close()
 
@@ -648,7 +675,7 @@ def create_app(
             rows = rows[:PAGE_SIZE]
             for r in rows:
                 r["spark"] = svg.sparkline(st.story_timeline(r["id"]), r["first_date"], r["last_date"])
-            outlets = st.outlets()
+            outlets = desk.outlets(st)
             totals = {"stories": st.count_stories(), "articles": st.count_articles()}
         filters = {"q": q, "since": since, "until": until, "outlet": outlet, "entity": entity}
         base = {k: v for k, v in filters.items() if v}
@@ -901,11 +928,21 @@ def create_app(
 def run_server(db_path: str, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the desk with uvicorn until interrupted (``storylens serve``).
 
+    Settings from the environment: ``STORYLENS_TOKEN`` (write token), ``STORYLENS_OPEN_READS=1``
+    (reads without the token off loopback), ``STORYLENS_EXTRAS=0`` (no quotes/event records on
+    story pages), ``STORYLENS_EXTRAS_WAIT`` (seconds a page waits for them, default 2),
+    ``STORYLENS_MAX_BODY`` (request body limit in bytes, default 5 MiB).
+
     >>> run_server("seeds.db", "127.0.0.1", 8000)   # doctest: +SKIP
     """
     import uvicorn
 
-    app = create_app(db_path, host=host)
+    extras = _env_flag("STORYLENS_EXTRAS")
+    try:
+        wait = float(os.environ.get("STORYLENS_EXTRAS_WAIT", "2"))
+    except ValueError:
+        raise ValidationError("STORYLENS_EXTRAS_WAIT must be a number of seconds, e.g. 2")
+    app = create_app(db_path, host=host, extras=extras is not False, extras_wait=wait)
     desk: Desk = app.state.desk
     desk.warm_up()
     where = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"

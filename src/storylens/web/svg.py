@@ -77,7 +77,7 @@ def sparkline(timeline: list[dict], first: str | None, last: str | None, width: 
     return Markup("".join(parts))
 
 
-def timeline_chart(articles: list[dict], width: int = 640, height: int = 86) -> Markup:
+def timeline_chart(articles: list[dict], width: int = 640, height: int = 150) -> Markup:
     """Reports over time: one dot per dated article, stacked per day, labelled by outlet on hover.
 
     >>> "circle" in timeline_chart([{"id": "a", "outlet": "X", "published": "2024-02-08"}])
@@ -89,6 +89,10 @@ def timeline_chart(articles: list[dict], width: int = 640, height: int = 86) -> 
     lo = min(d for d, _ in dated)
     hi = max(d for d, _ in dated)
     span = max((hi - lo).days, 1)
+    per_day: dict[_dt.date, int] = {}
+    for d, _ in dated:
+        per_day[d] = per_day.get(d, 0) + 1
+    height = min(height, 40 + 11 * max(per_day.values()))
     pad = 40
     inner = width - 2 * pad
     base = height - 24
@@ -158,8 +162,8 @@ def reuse_graph(articles: list[dict], reuse: list[dict], max_nodes: int = 14) ->
     parts = [
         f'<svg class="reuse-graph" viewBox="0 0 {width} {height}" width="100%" role="img" '
         'aria-label="reuse graph: arrows point from the likely original to the article that reuses it">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f5f99"/></marker></defs>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="14" markerHeight="14" '
+        'markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f5f99"/></marker></defs>',
     ]
     node_r = 30
     for r in reuse:
@@ -232,8 +236,8 @@ def _cities() -> list[tuple[float, float, int, str]]:
 
 def event_map(lat: float | None, lon: float | None, label: str = "", width: int = 420, height: int = 260,
               span_lon: float = 36.0) -> Markup:
-    """The event's place on a plain lon/lat frame (no map tiles): a 5° graticule, large cities
-    as grey dots for orientation (the six largest named), and the point in red.
+    """The event's place on a plain lon/lat frame (no map tiles): a 5° graticule, cities of a
+    million people or more as grey dots for orientation (a few of the largest named), and the point in red.
 
     >>> svg = event_map(33.34, 44.40, "Baghdad")
     >>> "Baghdad" in svg and "circle" in svg
@@ -268,15 +272,15 @@ def event_map(lat: float | None, lon: float | None, label: str = "", width: int 
         parts.append(f'<line x1="0" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" stroke="#dde5ee"/>'
                      f'<text x="3" y="{y - 2:.1f}" class="axis">{abs(g):.0f}°{"N" if g >= 0 else "S"}</text>')
         g += step
-    named = 0
-    for cla, clo, _pop, cname in _cities():
-        if not (lat0 <= cla <= lat1 and lon0 <= clo <= lon0 + span_lon):
+    labelled: list[tuple[float, float]] = [xy(lat, lon)]
+    for cla, clo, pop, cname in _cities():
+        if pop < 1_000_000 or not (lat0 <= cla <= lat1 and lon0 <= clo <= lon0 + span_lon):
             continue
         x, y = xy(cla, clo)
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="#9aa6b2"/>')
-        if named < 6 and math.hypot(cla - lat, clo - lon) > 1.0:
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#9aa6b2"><title>{escape(cname)}</title></circle>')
+        if len(labelled) <= 6 and all(abs(x - lx) > 70 or abs(y - ly) > 16 for lx, ly in labelled):
             parts.append(f'<text x="{x + 4:.1f}" y="{y + 3:.1f}" class="city">{escape(cname)}</text>')
-            named += 1
+            labelled.append((x, y))
     x, y = xy(lat, lon)
     parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="11" fill="none" stroke="#c2410c" stroke-width="1.5"/>'
                  f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#c2410c"><title>{escape(label)} '

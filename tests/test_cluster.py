@@ -1,0 +1,234 @@
+"""Behaviour of the online story clusterer (storylens.cluster)."""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+import pytest
+
+from storylens.cluster import ClusterConfig, StoryClusterer, featurize, text_date
+from storylens.errors import NotFoundError, ValidationError
+
+QUAKE_A1 = (
+    "Quake kills 14 in Van, Turkey",
+    "A magnitude 6.1 earthquake struck the eastern Turkish province of Van on Tuesday, killing 14 people and "
+    "collapsing dozens of buildings, Interior Minister Suleyman Soylu said. Rescue teams pulled survivors from "
+    "the rubble in the town of Ercis overnight.",
+)
+QUAKE_A2 = (
+    "Earthquake in Van province leaves 14 dead",
+    "At least 14 people died when a 6.1 magnitude quake hit Van in eastern Turkey on Tuesday. Suleyman Soylu, "
+    "the interior minister, said rescuers in Ercis were still searching collapsed buildings for survivors.",
+)
+QUAKE_B = (
+    "Strong quake hits Van; governor reports 3 injured",
+    "A magnitude 5.2 earthquake shook Van in eastern Turkey on Saturday, injuring three people in the village of "
+    "Gevas, Governor Ozan Bilgin told the Anadolu agency. Officials in Tusba inspected cracked schools.",
+)
+OTHER = (
+    "Central bank holds rates",
+    "The European Central Bank kept its deposit rate at 4 percent on Thursday, President Christine Lagarde said "
+    "in Frankfurt, citing sticky services inflation across the euro zone.",
+)
+
+
+def feed(c: StoryClusterer, docs):
+    return [c.assign(d, t, x, p) for d, t, x, p in docs]
+
+
+def test_same_event_clusters_together():
+    c = StoryClusterer()
+    (s1, _), (s2, sim), (s3, _) = feed(
+        c, [("a1", *QUAKE_A1, "2023-11-07"), ("a2", *QUAKE_A2, "2023-11-07"), ("o", *OTHER, "2023-11-07")]
+    )
+    assert s1 == s2 and sim >= c.config.threshold
+    assert s3 != s1
+    assert len(c) == 2
+
+
+def test_two_events_of_same_kind_and_place_separate():
+    c = StoryClusterer()
+    (s1, _), (s2, _), (s3, _) = feed(
+        c, [("a1", *QUAKE_A1, "2023-11-07"), ("a2", *QUAKE_A2, "2023-11-07"), ("b", *QUAKE_B, "2023-11-11")]
+    )
+    assert s1 == s2
+    assert s3 != s1
+
+
+def test_time_decay_separates_same_words_months_apart():
+    c = StoryClusterer()
+    s1, _ = c.assign("a1", *QUAKE_A1, "2023-11-07")
+    s2, _ = c.assign("a2", *QUAKE_A2, "2024-03-07")  # four months later
+    s3, _ = c.assign("a3", *QUAKE_A2, "2023-11-09")  # two days later
+    assert s2 != s1
+    assert s3 == s1
+    # without dates there is no decay
+    u = StoryClusterer()
+    assert u.assign("a1", *QUAKE_A1, None)[0] == u.assign("a2", *QUAKE_A2, None)[0]
+
+
+def _stream(n_events=12, per_event=4, seed=3):
+    rng = random.Random(seed)
+    docs = []
+    for e in range(n_events):
+        name = f"Zorbel{e} Quintaro{e}"
+        place = f"Vellmar{e}"
+        for k in range(per_event):
+            words = rng.sample(["council", "vote", "budget", "protest", "flood", "strike", "court", "ruling"], 4)
+            docs.append(
+                (f"e{e}_{k}", None, f"{name} said in {place} that the {' '.join(words)} of {e + 1000} would go ahead. "
+                 f"{place} officials and {name} met on Monday.", f"2024-01-{1 + e:02d}")
+            )
+    rng.shuffle(docs)
+    docs.sort(key=lambda d: d[3])
+    return docs
+
+
+def test_persistence_round_trip_gives_same_assignments():
+    docs = _stream()
+    whole = StoryClusterer()
+    expected = [whole.assign(*d)[0] for d in docs]
+    part = StoryClusterer()
+    got = [part.assign(*d)[0] for d in docs[: len(docs) // 2]]
+    restored = StoryClusterer.from_bytes(part.to_bytes())
+    got += [restored.assign(*d)[0] for d in docs[len(docs) // 2 :]]
+    assert got == expected
+    assert len(restored) == len(whole)
+    assert [restored.story_of(d[0]) for d in docs] == [whole.story_of(d[0]) for d in docs]
+    assert restored.to_bytes() == whole.to_bytes()
+
+
+def test_stream_of_distinct_events_is_recovered():
+    docs = _stream()
+    c = StoryClusterer()
+    for d in docs:
+        c.assign(*d)
+    truth = {d[0]: d[0].split("_")[0] for d in docs}
+    by_story = Counter((c.story_of(d), truth[d]) for d in truth)
+    assert len(c) == 12
+    assert len(by_story) == 12  # every story holds exactly one event
+
+
+def test_force_story_adds_and_updates_profile():
+    c = StoryClusterer()
+    s_other, _ = c.assign("o", *OTHER, "2023-11-07")
+    s_quake, _ = c.assign("a1", *QUAKE_A1, "2023-11-07")
+    assert s_other != s_quake
+    forced, _ = c.assign("dup", *QUAKE_A2, "2023-11-07", force_story=s_other)
+    assert forced == s_other
+    assert c.members(s_other) == ["o", "dup"]
+    # the forced article's words now belong to that story's profile: a near copy of it joins s_other
+    assert c.assign("a2copy", *QUAKE_A2, "2023-11-07")[0] in {s_other, c.resolve(s_quake)}
+    assert c.story_of("dup") == c.resolve(s_other)
+    with pytest.raises(NotFoundError):
+        c.assign("x", None, "text", None, force_story="s999999")
+
+
+def test_seeds_end_in_one_story(seed_texts):
+    c = StoryClusterer()
+    c.assign("o", *OTHER, None)
+    sids = {c.assign(name, None, text, None)[0] for name, text in seed_texts.items()}
+    assert len(seed_texts) == 2
+    assert len(sids) == 1
+    assert c.central_article(sids.pop()) in seed_texts
+
+
+def test_deterministic_ids():
+    docs = _stream(seed=5)
+    a, b = StoryClusterer(), StoryClusterer()
+    ra = [a.assign(*d) for d in docs]
+    rb = [b.assign(*d) for d in docs]
+    assert ra == rb
+    assert ra[0][0] == "s000001"
+    assert all(len(s) == 7 and s[0] == "s" and s[1:].isdigit() for s, _ in ra)
+
+
+def test_reassigning_a_known_doc_returns_its_story():
+    c = StoryClusterer()
+    s, _ = c.assign("a1", *QUAKE_A1, None)
+    assert c.assign("a1", *OTHER, None) == (s, 1.0)
+    assert len(c) == 1
+
+
+def test_central_article_and_errors():
+    c = StoryClusterer()
+    s, _ = c.assign("a1", *QUAKE_A1, "2023-11-07")
+    c.assign("a2", *QUAKE_A2, "2023-11-07")
+    assert c.central_article(s) in {"a1", "a2"}
+    with pytest.raises(NotFoundError):
+        c.central_article("s424242")
+    with pytest.raises(NotFoundError):
+        c.story_of("never")
+    with pytest.raises(ValidationError):
+        c.assign("bad", None, "text", "07/11/2023")
+    with pytest.raises(ValidationError):
+        StoryClusterer.from_bytes(b"not a snapshot")
+
+
+def test_merges_are_reported_and_followed():
+    cfg = ClusterConfig(threshold=0.2, merge_threshold=0.2)
+    c = StoryClusterer(cfg)
+    c.assign("x", None, "Zorbel Quintaro visited Vellmar harbour.", None)
+    c.assign("y", None, "Amsel Drovik opened the Tarnow bridge.", None)
+    s, _ = c.assign("z", None, "Zorbel Quintaro and Amsel Drovik met at Vellmar harbour and Tarnow bridge.", None)
+    merges = c.pop_merges()
+    assert merges == [("s000002", "s000001")]
+    assert c.story_of("x") == c.story_of("y") == s == "s000001"
+    assert c.resolve("s000002") == "s000001"
+    assert c.pop_merges() == []
+    assert len(c) == 1
+
+
+def test_features_and_text_dates():
+    f = featurize("Lawyer: Lindsay Lohan checks into rehab", "The actress, 26, arrived on Thursday.")
+    assert f["@lindsay lohan"] > 0 and f["#26"] == 1.0 and "rehab" in f
+    assert "@the" not in f and "the" not in f
+    assert text_date("Updated: November 11, 2011 20:09 IST\nNavy foils attack") == "2011-11-11"
+    assert text_date("Thursday 29 July 2004 08.23 BST") == "2004-07-29"
+    assert text_date("February 30, 2011 is no date") is None
+    c = StoryClusterer(ClusterConfig(text_dates=True))
+    s1, _ = c.assign("a", None, "Updated: June 13, 2013\n" + QUAKE_A1[1], None)
+    s2, _ = c.assign("b", None, "Updated: June 13, 2015\n" + QUAKE_A1[1], None)
+    assert s1 != s2
+
+
+def test_ecb_sample_event_level(shared_dir):
+    """A slice of ECB+ (topics 1-4, two events each) in a shuffled order."""
+    path = shared_dir / "datasets" / "ecbplus_dev.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    rows = [r for r in rows if r["topic"] <= 4]
+    random.Random(1).shuffle(rows)
+    c = StoryClusterer()
+    pred = [c.assign(f"d{i}", None, r["text"], None)[0] for i, r in enumerate(rows)]
+    pred = [c.story_of(f"d{i}") for i in range(len(rows))]
+    # purity: the share of articles whose story's majority event is their own event
+    major = {}
+    for s in set(pred):
+        major[s] = Counter(r["event"] for r, p in zip(rows, pred) if p == s).most_common(1)[0][0]
+    purity = sum(major[p] == r["event"] for r, p in zip(rows, pred)) / len(rows)
+    assert purity >= 0.85
+    assert len(set(r["event"] for r in rows)) <= len(c) <= 3 * len(set(r["event"] for r in rows))
+
+
+def test_contains_follows_merges():
+    c = StoryClusterer(ClusterConfig(threshold=0.2, merge_threshold=0.2))
+    c.assign("x", None, "Zorbel Quintaro visited Vellmar harbour.", None)
+    c.assign("y", None, "Amsel Drovik opened the Tarnow bridge.", None)
+    c.assign("z", None, "Zorbel Quintaro and Amsel Drovik met at Vellmar harbour and Tarnow bridge.", None)
+    assert "s000001" in c and "s000002" in c and "s000003" not in c and 5 not in c
+
+
+def test_old_stories_are_archived_but_still_usable():
+    c = StoryClusterer(ClusterConfig(archive_every=2, archive_terms=5))
+    s_old, _ = c.assign("a1", *QUAKE_A1, "2023-01-05")
+    c.assign("a2", *QUAKE_A2, "2023-01-05")
+    c.assign("o1", *OTHER, "2023-06-01")
+    c.assign("o2", *OTHER, "2023-06-01")  # 4th article: archiving runs
+    assert len(c._stories[s_old].vec) <= 5  # shrunk
+    assert c.central_article(s_old) in {"a1", "a2"}
+    assert c.assign("a3", *QUAKE_A1, "2023-06-02", force_story=s_old)[0] == s_old
+    blob = StoryClusterer.from_bytes(c.to_bytes())
+    assert blob.members(s_old) == ["a1", "a2", "a3"]
