@@ -15,10 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 
@@ -65,13 +64,11 @@ def run(name: str, cfg: ClusterConfig, seed: int) -> dict:
 
     texts, labels = load(name, seed)
     c = StoryClusterer(cfg)
-    ids = []
     t0 = time.perf_counter()
     for i, text in enumerate(texts):
         c.assign(f"d{i}", None, text, None)
     dt = time.perf_counter() - t0
     pred = [c.story_of(f"d{i}") for i in range(len(texts))]
-    del ids
     p, r, f = bcubed(labels, pred)
     return {
         "corpus": CORPORA[name][0],

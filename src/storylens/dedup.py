@@ -31,8 +31,9 @@ weighted).  A key keeps at most ``max_postings`` articles (the earliest arrivals
 boilerplate shingles cannot make a query slow.
 
 Memory: per article 2·``num_perm`` bytes of signature, ~30 bytes of other columns, and
-8 bytes per table slot for ~(1 + bands + words/``sample_mod``) keys at ≤ 0.7 load, i.e.
-about 1.3 KB for a 500-word article with the defaults; 1M such articles ≈ 1.3 GB.
+8 bytes per table slot for ~(1 + bands + words/``sample_mod``) keys at 0.35–0.7 load, i.e.
+about 0.8–1.1 KB for a 500-word article with the defaults, plus the id strings (see
+``docs/benchmarks.md`` for measured figures).
 
 >>> idx = DedupIndex()
 >>> wire = "Iraq has denounced a US drone strike in Baghdad that killed a commander " * 3
@@ -111,16 +112,19 @@ def _rehash(tab, new_tab):
 def _lookup(tab, key, mark, cnt, stamp, cand, ncand, count):
     """Append the articles filed under ``key`` to ``cand`` (once per query); when
     ``count``, add one to their shared-sample counter.  Also returns the empty slot that
-    ends the probe and how many articles the key has (for a later insert)."""
+    ends the probe, how many articles the key has (for a later insert) and the latest of
+    them."""
     tcap = tab.shape[0]
     tag = key >> np.uint64(32)
     s = _home(tag, tcap)
     seen = 0
+    last = -1
     while tab[s] != 0:
         v = tab[s]
         if (v >> np.uint64(32)) == tag:
             seen += 1
             c = np.int64(v & np.uint64(0xFFFFFFFF)) - 1
+            last = max(last, c)
             if mark[c] != stamp:
                 mark[c] = stamp
                 cnt[c] = 0
@@ -133,7 +137,7 @@ def _lookup(tab, key, mark, cnt, stamp, cand, ncand, count):
         s += 1
         if s == tcap:
             s = 0
-    return cand, ncand, s, seen
+    return cand, ncand, s, seen, last
 
 
 @nb.njit(inline="always")
@@ -180,32 +184,40 @@ def _run_batch(
     keys = np.empty(1024, dtype=np.uint64)
     kpos = np.empty(1024, dtype=np.int64)
     kseen = np.empty(1024, dtype=np.int64)
+    sat_last = np.empty(1024, dtype=np.int64)
     for q in range(nb_):
         stamp = stamp0 + q + 1  # marks which candidates this query has already seen
         ncand = 0
-        ns_q = b_soffs[q + 1] - b_soffs[q]
+        ns_all = b_soffs[q + 1] - b_soffs[q]
+        ns_q = ns_all
         n_q = b_nsh[q]
         # ---- gather candidates: exact key, LSH bands, then sampled shingles (counted)
         nk = 0
-        if keys.shape[0] < 1 + bands + ns_q:
-            keys = np.empty(2 * (1 + bands + ns_q), dtype=np.uint64)
+        if keys.shape[0] < 1 + bands + ns_all:
+            keys = np.empty(2 * (1 + bands + ns_all), dtype=np.uint64)
             kpos = np.empty(keys.shape[0], dtype=np.int64)
             kseen = np.empty(keys.shape[0], dtype=np.int64)
+            sat_last = np.empty(keys.shape[0], dtype=np.int64)
         keys[nk] = _mix64(b_dig[q, 0] ^ _SALT_EXACT)
-        cand, ncand, kpos[nk], kseen[nk] = _lookup(tab, keys[nk], mark, cnt, stamp, cand,
-                                                   ncand, False)
+        cand, ncand, kpos[nk], kseen[nk], _ = _lookup(tab, keys[nk], mark, cnt, stamp, cand,
+                                                      ncand, False)
         nk += 1
         if n_q > 0:
             for b in range(bands):
                 keys[nk] = _band_key(b_sigs[q], b, rows)
-                cand, ncand, kpos[nk], kseen[nk] = _lookup(tab, keys[nk], mark, cnt, stamp,
-                                                           cand, ncand, False)
+                cand, ncand, kpos[nk], kseen[nk], _ = _lookup(tab, keys[nk], mark, cnt,
+                                                              stamp, cand, ncand, False)
                 nk += 1
         nband = ncand  # candidates before this index came from exact/band keys
+        k_samp = nk
+        nsat = 0  # sampled shingles whose key is full: only its first arrivals are filed
         for j in range(b_soffs[q], b_soffs[q + 1]):
             keys[nk] = _mix64(b_samp[j] ^ _SALT_SAMPLE)
-            cand, ncand, kpos[nk], kseen[nk] = _lookup(tab, keys[nk], mark, cnt, stamp, cand,
-                                                       ncand, True)
+            cand, ncand, kpos[nk], kseen[nk], last = _lookup(tab, keys[nk], mark, cnt, stamp,
+                                                             cand, ncand, True)
+            if kseen[nk] >= max_postings:
+                sat_last[nsat] = last
+                nsat += 1
             nk += 1
         # ---- verify
         best = -1
@@ -222,7 +234,13 @@ def _run_batch(
                 sim = 1.0
             elif n_q > 0 and nsh[c] > 0:
                 shared = cnt[c]
-                ns_c = nsamp[c]
+                ns_c = nsamp[c]  # c's sampled shingles that are filed under c
+                # q's sampled shingles under which c would be filed if c had them: not
+                # those whose key was already full when c arrived
+                ns_q = ns_all
+                for t in range(nsat):
+                    if sat_last[t] < c:
+                        ns_q -= 1
                 if ci >= nband:
                     lim = 0.4 * containment * min(ns_q, ns_c)
                     if shared < 1 or shared < lim:
@@ -290,13 +308,17 @@ def _run_batch(
         i = n0 + q
         sigs[i] = b_sigs[q]
         nsh[i] = n_q
-        nsamp[i] = ns_q
         dates[i] = b_dates[q]
         alive[i] = 1
         dig[i, 0] = b_dig[q, 0]
         dig[i, 1] = b_dig[q, 1]
+        filed = 0
         for j in range(nk):
-            added += _insert_at(tab, keys[j], i, kpos[j], kseen[j], max_postings)
+            ok = _insert_at(tab, keys[j], i, kpos[j], kseen[j], max_postings)
+            added += ok
+            if j >= k_samp:
+                filed += ok
+        nsamp[i] = filed
     return added
 
 
@@ -597,4 +619,5 @@ class DedupIndex:
     @property
     def ids(self) -> Iterable[str]:
         """Ids of the articles in the index, in arrival order."""
-        return (d for d in self._ids if d in self._pos)
+        pos = self._pos
+        return (d for i, d in enumerate(self._ids) if pos.get(d) == i)

@@ -110,7 +110,7 @@ class Pipeline:
         for a in st.articles(after_seq=self.state_seq):
             self.dedup.query_add(a.id, a.text, a.published)
             if a.story_id:
-                known = a.story_id in self.clusterer._stories or a.story_id in self.clusterer._alias
+                known = a.story_id in self.clusterer
                 self.clusterer.assign(a.id, a.title, a.text, a.published, force_story=a.story_id if known else None)
             self.state_seq = a.seq
             n += 1
@@ -281,9 +281,8 @@ class Pipeline:
             row = st.db.execute("SELECT story_id FROM articles WHERE id=?", (m.of,)).fetchone()
             if row and row[0]:
                 force = self.clusterer.resolve(row[0])
-        n_before = len(self.clusterer)
         sid, sim = self.clusterer.assign(art.id, art.title, art.text, art.published, force_story=force)
-        if len(self.clusterer) > n_before:
+        if force is None and sim == 0.0:
             stats.stories_new += 1
         art.story_id, art.story_similarity = sid, round(float(sim), 4)
         seq = st.insert_article(art, html=doc.html)

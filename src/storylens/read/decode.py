@@ -128,7 +128,7 @@ def read_text_file(path, where: str | None = None, limit: int = MAX_TEXT_BYTES) 
     if size > limit:
         raise InputError(
             where,
-            f"is {size / 1e6:.0f} MB, larger than the {limit / 1e6:.0f} MB limit for one article; "
+            f"is {size / 2**20:.0f} MB, larger than the {limit / 2**20:.0f} MB limit for one article; "
             "split it or give it as JSON lines",
         )
     with open(path, "rb") as f:

@@ -18,8 +18,9 @@ Concurrency: each worker thread has its own SQLite connection (WAL), every page 
 consistent snapshot, so the desk keeps serving while ``storylens ingest`` writes from another
 process and new stories appear without a restart. ``POST`` goes through
 :meth:`storylens.pipeline.Pipeline.writing` (file lock, replay of other writers' articles).
-Quotes and the event record (NLP, slow on first use) are computed by one background worker
-and cached; a page waits for them at most ``extras_wait`` seconds.
+Quotes and the event record (NLP, slow on first use) are computed in one separate worker
+process (so spaCy never holds the server's GIL) and cached; a page waits for them at most
+``extras_wait`` seconds, then renders without them and says so.
 
 >>> app = create_app("/tmp/desk-doctest.db", token="t0ken")        # doctest: +SKIP
 >>> from fastapi.testclient import TestClient                       # doctest: +SKIP
@@ -41,7 +42,8 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -307,6 +309,34 @@ def group_css(n: int = 64) -> str:
     return "\n".join(rules) + "\n"
 
 
+# ------------------------------------------------------- extras (own process)
+def _extras_job(db_path: str, sid: str) -> dict:
+    """Quotes and event record of one story (runs in the extras process; never raises)."""
+    from ..views import story_event, story_quotes
+
+    out: dict[str, Any] = {"quotes": [], "event": None, "notes": []}
+    with Store(db_path, timeout=60.0) as st:
+        try:
+            out["quotes"] = story_quotes(st, sid)
+        except Exception as e:  # the quotes stage may be absent or fail; the page still renders
+            out["notes"].append(f"quotes unavailable ({type(e).__name__}: {e})")
+        try:
+            out["event"] = story_event(st, sid)
+        except Exception as e:
+            out["notes"].append(f"event record unavailable ({type(e).__name__}: {e})")
+    return out
+
+
+def _warm_up() -> None:
+    """Load the NLP model in the extras process before the first story page needs it."""
+    try:
+        from ..nlp import get_nlp
+
+        get_nlp()
+    except Exception:  # pragma: no cover - the job reports failures itself
+        pass
+
+
 # ----------------------------------------------------------------- the desk
 class Desk:
     """Per-app state: settings, per-thread stores, the writer pipeline, the extras worker."""
@@ -324,7 +354,7 @@ class Desk:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._pipe = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storylens-extras")
+        self._pool: ProcessPoolExecutor | None = None
         self._inflight: dict[tuple, Future] = {}
         self._cache: OrderedDict[str, tuple[tuple, dict]] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -343,7 +373,8 @@ class Desk:
         return st
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         if self._pipe is not None:
             try:
                 self._pipe.store.close()
@@ -370,22 +401,11 @@ class Desk:
         return cached[1]
 
     # extras: quotes and event -----------------------------------------
-    def _extras_job(self, sid: str) -> dict:
-        from ..views import story_event, story_quotes
-
-        out: dict[str, Any] = {"quotes": [], "event": None, "notes": []}
-        with Store(self.db_path, timeout=60.0) as st:
-            try:
-                out["quotes"] = story_quotes(st, sid)
-            except Exception as e:  # the quotes stage may be absent or fail; the page still renders
-                out["notes"].append(f"quotes unavailable ({type(e).__name__}: {e})")
-                log.warning("quotes of %s failed: %r", sid, e)
-            try:
-                out["event"] = story_event(st, sid)
-            except Exception as e:
-                out["notes"].append(f"event record unavailable ({type(e).__name__}: {e})")
-                log.warning("event of %s failed: %r", sid, e)
-        return out
+    def _submit(self, fn, *args) -> Future:
+        if self._pool is None:
+            # a separate process: spaCy work would otherwise hold the GIL and stall every request thread
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool.submit(fn, *args)
 
     def extras(self, sid: str, stamp: tuple) -> dict:
         """Quotes and event of a story; waits at most ``extras_wait`` s, then says 'pending'."""
@@ -399,7 +419,7 @@ class Desk:
             key = (sid, stamp)
             fut = self._inflight.get(key)
             if fut is None:
-                fut = self._pool.submit(self._extras_job, sid)
+                fut = self._submit(_extras_job, self.db_path, sid)
                 self._inflight[key] = fut
 
                 def done(f: Future, key=key) -> None:
@@ -422,16 +442,8 @@ class Desk:
     def warm_up(self) -> None:
         """Load the NLP model in the background so the first story page does not wait for it."""
 
-        def load() -> None:
-            try:
-                from ..nlp import get_nlp
-
-                get_nlp()
-            except Exception as e:  # pragma: no cover
-                log.warning("could not load the NLP model: %r", e)
-
         if self.extras_enabled:
-            self._pool.submit(load)
+            self._submit(_warm_up)
 
     # reads -------------------------------------------------------------
     def story_page_data(self, story_id: str) -> tuple[dict, tuple]:
