@@ -82,8 +82,31 @@ def run_storylens(c: Corpus, args) -> dict:
     res = idx.add_many(c.ids, c.texts, c.dates)
     dt = time.perf_counter() - t0
     out = {d: (m.of, m.kind) for d, m in zip(c.ids, res) if m is not None}
-    return {"secs": dt, "pred": out, "extra": f"index arrays {idx.memory_bytes() / 2**20:.0f} MiB, "
-            f"{len(idx.to_bytes()) / len(idx):.0f} B/doc serialised, bands {idx.bands}x{idx.rows}"}
+    return {"secs": dt, "pred": out, "index": idx}
+
+
+def memory_run(c: Corpus, n: int, args) -> None:
+    """Index ``n`` documents made by cycling the corpus (each pass prefixes a distinct
+    word, so passes are near copies of each other) and report memory."""
+    proc = psutil.Process()
+    base = proc.memory_info().rss
+    idx = DedupIndex(threshold=args.threshold, containment=args.containment,
+                     num_perm=args.num_perm, sample_mod=args.sample_mod)
+    t0 = time.perf_counter()
+    with PeakRSS() as pk:
+        done, p = 0, 0
+        while done < n:
+            m = min(len(c.docs), n - done)
+            idx.add_many([f"p{p}-{d}" for d in c.ids[:m]],
+                         [f"pass{p} " + t for t in c.texts[:m]], c.dates[:m])
+            done += m
+            p += 1
+    dt = time.perf_counter() - t0
+    rss = proc.memory_info().rss
+    print(f"memory run: {n:,} docs ({p} passes over the corpus) in {dt:.0f} s; index arrays "
+          f"{idx.memory_bytes() / 2**20:,.0f} MiB; RSS growth peak {pk.mib:,.0f} MiB, "
+          f"after {(rss - base) / 2**20:,.0f} MiB; process RSS {rss / 2**20:,.0f} MiB "
+          f"(corpus of {len(c.docs):,} texts included)")
 
 
 def stage_breakdown(c: Corpus, args) -> str:
@@ -197,6 +220,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1,
                     help="timed runs per pipeline (the median is reported)")
     ap.add_argument("--skip", action="append", default=[], choices=["datasketch", "rensa"])
+    ap.add_argument("--memory", type=int, default=0, metavar="N",
+                    help="only index N documents (cycling the corpus) and report memory")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -210,6 +235,9 @@ def main() -> None:
     t0 = time.perf_counter()
     DedupIndex().add_many(["w0", "w1"], ["warm up the compiled code", "warm up"])
     print(f"numba warm-up (load/compile): {time.perf_counter() - t0:.1f} s, not counted")
+    if args.memory:
+        memory_run(corpus, args.memory, args)
+        return
 
     runners = [("storylens", run_storylens), ("rensa", run_rensa),
                ("datasketch", run_datasketch)]
@@ -228,6 +256,12 @@ def main() -> None:
             gc.collect()
         r["secs"] = statistics.median(times)
         r["cpu"] = statistics.median(cpus)
+        if "index" in r:
+            idx = r.pop("index")
+            r["extra"] = (f"index arrays {idx.memory_bytes() / 2**20:.0f} MiB, "
+                          f"{len(idx.to_bytes()) / len(idx):.0f} B/doc serialised, "
+                          f"bands {idx.bands}x{idx.rows}")
+            del idx
         r["all"] = times
         r["mem"] = mem
         r["score"] = score(corpus, r["pred"])

@@ -238,8 +238,7 @@ class Pipeline:
             if not fresh:
                 return out
             arts = []
-            for aid, doc in fresh:
-                c = self._clean(doc)
+            for (aid, doc), c in zip(fresh, self._clean_batch([d for _, d in fresh])):
                 arts.append(
                     Article(
                         id=aid, source=doc.source, raw_text=doc.text, text=c.text, title=c.title, outlet=c.outlet,
@@ -260,18 +259,33 @@ class Pipeline:
             self.save_state()
         return out
 
-    def _clean(self, doc: RawDoc):
-        c = clean_text(doc.text, doc.meta)
-        if self.learn_chrome and c.outlet:
-            keys = chrome_keys(doc.text)
-            self.store.learn_chrome(c.outlet, keys)
-            known = self.store.chrome_for(c.outlet)
-            if known & keys:
-                c = clean_text(doc.text, doc.meta, known)
-        if not c.text.strip():
-            # everything looked like chrome: keep the raw text rather than lose the article
-            c.text = doc.text.strip()
-        return c
+    def _clean_batch(self, docs: list[RawDoc]):
+        """Clean a batch; lines repeated across an outlet's articles (this batch included) count as chrome."""
+        first = [clean_text(d.text, d.meta) for d in docs]
+        out = list(first)
+        if self.learn_chrome:
+            keys_by_doc: list[set[str]] = []
+            by_outlet: dict[str, list[set[str]]] = {}
+            for d, c in zip(docs, first):
+                keys = chrome_keys(d.text) if c.outlet else set()
+                keys_by_doc.append(keys)
+                if c.outlet:
+                    by_outlet.setdefault(c.outlet, []).append(keys)
+            for outlet, key_sets in by_outlet.items():
+                self.store.learn_chrome_many(outlet, key_sets)
+            known = {o: self.store.chrome_for(o) for o in by_outlet}
+            for i, (d, c) in enumerate(zip(docs, first)):
+                if c.outlet and known[c.outlet] & keys_by_doc[i]:
+                    again = clean_text(d.text, d.meta, known[c.outlet])
+                    # the learned lines may hold the metadata the rules found: keep what the first pass knew
+                    for name in ("outlet", "title", "url", "published", "dateline"):
+                        setattr(again, name, getattr(c, name) or getattr(again, name))
+                    out[i] = again
+        for c, d in zip(out, docs):
+            if not c.text.strip():
+                # everything looked like chrome: keep the raw text rather than lose the article
+                c.text = d.text.strip()
+        return out
 
     def _add_one(self, art: Article, doc: RawDoc, m, stats: IngestStats) -> None:
         st = self.store

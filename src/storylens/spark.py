@@ -216,12 +216,14 @@ def connected_components(edges, src: str = "src", dst: str = "dst", max_rounds: 
                  .select(F.greatest("u", "m").alias("u"), F.least("u", "m").alias("v")).distinct())
         small = small.localCheckpoint(eager=True)
         # converged when it is a forest of stars: no node is both a leaf and a centre, and
-        # every leaf has one centre
-        not_star = (small.select("v").distinct().join(small.select(F.col("u").alias("v")).distinct(), "v")
-                    .limit(1).count())
-        multi = small.groupBy("u").agg(F.countDistinct("v").alias("k")).where("k > 1").limit(1).count()
+        # every leaf has one centre (one job: roles of every node, aggregated)
+        roles = (small.select(F.col("u").alias("x"), F.lit(1).alias("leaf"), F.col("v").alias("c"))
+                 .union(small.select(F.col("v").alias("x"), F.lit(0).alias("leaf"), F.lit(None).cast("long"))))
+        bad = (roles.groupBy("x").agg(F.max("leaf").alias("is_leaf"), F.min("leaf").alias("not_only_leaf"),
+                                      F.countDistinct("c").alias("k"))
+               .where("(is_leaf = 1 AND not_only_leaf = 0) OR k > 1").limit(1).count())
         e = small
-        if not_star == 0 and multi == 0:
+        if bad == 0:
             break
     else:  # pragma: no cover - needs a pathological graph
         raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
@@ -802,6 +804,7 @@ def run(
     rare_postings: int = 64,
     min_shared: int = 2,
     cross_block_merge: bool = True,
+    log=None,
 ) -> RunStats:
     """Run the whole pipeline on Spark and write Parquet tables under ``output``.
 
@@ -810,7 +813,7 @@ def run(
     ``block_articles``: at most this many articles are clustered together in one date block.
     ``rare_postings`` / ``min_shared``: a sampled shingle held by at most ``rare_postings``
     articles is evidence; two articles sharing ``min_shared`` of them (or any LSH band, or
-    the exact text) are checked for copying.
+    the exact text) are checked for copying.  ``log``: called with a line per finished stage.
 
     >>> stats = run(spark_session(), ["../shared/seeds"], "/tmp/out")   # doctest: +SKIP
     >>> stats.stories                                                     # doctest: +SKIP
@@ -831,6 +834,13 @@ def run(
             raise InputError(uri, "no such file or folder; check the path")
     stats = RunStats()
     out = output.rstrip("/")
+    mark = [time.perf_counter()]
+
+    def done(stage: str) -> None:
+        now = time.perf_counter()
+        if log:
+            log(f"{stage}: {now - mark[0]:.1f} s")
+        mark[0] = now
 
     # 1. read; drop repeated ids (the pipeline stores the first and skips the rest)
     raw = _read(spark, inputs, fmt).persist(StorageLevel.MEMORY_AND_DISK)
@@ -843,6 +853,7 @@ def run(
     arts = _clean(spark, docs, learn_chrome).persist(StorageLevel.MEMORY_AND_DISK)
     stats.articles = arts.count()
     raw.unpersist()
+    done("read+clean")
     if stats.articles == 0:
         raise InputError(", ".join(inputs), "no article could be read; see the read failures")
 
@@ -850,6 +861,7 @@ def run(
     matches = _dedup(spark, arts, rare_postings, min_shared)
     arts = arts.join(matches, "id", "left").persist(StorageLevel.MEMORY_AND_DISK)
     stats.duplicates = arts.where("duplicate_of IS NOT NULL").count()
+    done("dedup")
     dup_edges = arts.where("duplicate_of IS NOT NULL").select(
         "arrival", F.col("duplicate_of").alias("of")).join(
         arts.select(F.col("id").alias("of"), F.col("arrival").alias("of_arrival")), "of").select(
@@ -900,6 +912,8 @@ def run(
                  .select("local_story", F.coalesce("rep", "local_story").alias("story_id")))
         story_of = local.join(final, "local_story").select("id", "story_id", "story_similarity")
     arts = arts.join(story_of, "id").persist(StorageLevel.MEMORY_AND_DISK)
+    arts.count()
+    done("stories")
 
     # stories table: label and central article of the story's largest block-story
     centrals = (clustered.where("profile IS NOT NULL").select("local_story", "central", "profile")
@@ -930,15 +944,18 @@ def run(
             "format", "removed", "content_hash", "duplicate_of", "duplicate_kind", "duplicate_similarity",
             "duplicate_group", "story_id", "story_similarity"]
     arts.select(*cols).write.mode("overwrite").parquet(f"{out}/articles")
+    done("write articles")
     stats.stories = stories.count()
     stories.write.mode("overwrite").parquet(f"{out}/stories")
     passages.write.mode("overwrite").parquet(f"{out}/passages")
     reuse.write.mode("overwrite").parquet(f"{out}/reuse")
     stats.passages = spark.read.parquet(f"{out}/passages").count()
+    done("align+write stories/passages")
     if quotes:
         q = arts.select("id", "text").mapInArrow(_quotes_fn, _QUOTE_SCHEMA)
         q.write.mode("overwrite").parquet(f"{out}/quotes")
         stats.quotes = spark.read.parquet(f"{out}/quotes").count()
+        done("quotes")
     for df in (arts, clustered, aligned):
         df.unpersist()
     stats.seconds = time.perf_counter() - t0

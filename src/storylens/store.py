@@ -480,15 +480,19 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO state(key, seq, blob) VALUES (?,?,?)", (key, seq, blob))
 
     # ----------------------------------------------------------------- chrome
-    def learn_chrome(self, outlet: str, lines: Iterable[str]) -> None:
+    def learn_chrome_many(self, outlet: str, key_sets: list[set[str]]) -> None:
+        """Count a batch of articles of one outlet and the candidate chrome lines each contains."""
+        from collections import Counter
+
+        counts = Counter(k for keys in key_sets for k in keys)
         self.db.execute(
-            "INSERT INTO outlet_counts(outlet, n) VALUES (?, 1) ON CONFLICT(outlet) DO UPDATE SET n = n + 1",
-            (outlet,),
+            "INSERT INTO outlet_counts(outlet, n) VALUES (?, ?) ON CONFLICT(outlet) DO UPDATE SET n = n + excluded.n",
+            (outlet, len(key_sets)),
         )
         self.db.executemany(
-            "INSERT INTO chrome_lines(outlet, line, n) VALUES (?, ?, 1) "
-            "ON CONFLICT(outlet, line) DO UPDATE SET n = n + 1",
-            [(outlet, ln) for ln in lines],
+            "INSERT INTO chrome_lines(outlet, line, n) VALUES (?, ?, ?) "
+            "ON CONFLICT(outlet, line) DO UPDATE SET n = n + excluded.n",
+            [(outlet, ln, n) for ln, n in counts.items()],
         )
 
     def chrome_for(self, outlet: str, min_count: int = 3, min_share: float = 0.5) -> frozenset[str]:

@@ -29,6 +29,7 @@ process (so spaCy never holds the server's GIL) and cached; a page waits for the
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import fcntl
 import hmac
@@ -44,7 +45,6 @@ import time
 from collections import OrderedDict
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,7 @@ WEB_DIR = Path(__file__).resolve().parent
 API = "/api/v1"
 MAX_BODY = int(os.environ.get("STORYLENS_MAX_BODY", 5 * 1024 * 1024))
 MAX_ARTICLES = 500
+MAX_QUEUE = 8  # story extras (quotes/event) jobs queued at most
 PAGE_SIZE = 25
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -327,6 +328,14 @@ def _extras_job(db_path: str, sid: str) -> dict:
     return out
 
 
+def _lower_priority() -> None:
+    """Background NLP yields the CPU to the request threads (nice 10)."""
+    try:
+        os.nice(10)
+    except OSError:  # pragma: no cover
+        pass
+
+
 def _warm_up() -> None:
     """Load the NLP model in the extras process before the first story page needs it."""
     try:
@@ -404,13 +413,17 @@ class Desk:
     def _submit(self, fn, *args) -> Future:
         if self._pool is None:
             # a separate process: spaCy work would otherwise hold the GIL and stall every request thread
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_lower_priority)
         return self._pool.submit(fn, *args)
 
-    def extras(self, sid: str, stamp: tuple) -> dict:
-        """Quotes and event of a story; waits at most ``extras_wait`` s, then says 'pending'."""
+    async def extras(self, sid: str, stamp: tuple) -> dict:
+        """Quotes and event of a story. Waits (without holding a thread) at most ``extras_wait`` s
+        and only when the worker is not busy; beyond ``MAX_QUEUE`` jobs nothing more is queued.
+        Otherwise the result says ``pending`` and the page renders without them."""
         if not self.extras_enabled:
             return {"quotes": [], "event": None, "notes": [], "pending": False, "off": True}
+        pending = {"quotes": [], "event": None, "notes": [], "pending": True}
         with self._cache_lock:
             hit = self._cache.get(sid)
             if hit and hit[0] == stamp:
@@ -419,6 +432,8 @@ class Desk:
             key = (sid, stamp)
             fut = self._inflight.get(key)
             if fut is None:
+                if len(self._inflight) >= MAX_QUEUE:
+                    return pending
                 fut = self._submit(_extras_job, self.db_path, sid)
                 self._inflight[key] = fut
 
@@ -432,12 +447,16 @@ class Desk:
                                 self._cache.popitem(last=False)
 
                 fut.add_done_callback(done)
+            busy = len(self._inflight)
+        wait = self.extras_wait if busy <= 2 else 0.0
         try:
-            return dict(fut.result(timeout=self.extras_wait), pending=False)
-        except FutureTimeout:
-            return {"quotes": [], "event": None, "notes": [], "pending": True}
+            result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(fut)), timeout=wait) \
+                if wait > 0 or fut.done() else None
+        except asyncio.TimeoutError:
+            return pending
         except Exception as e:  # pragma: no cover - the job catches its own failures
             return {"quotes": [], "event": None, "notes": [f"unavailable ({e})"], "pending": False}
+        return pending if result is None else dict(result, pending=False)
 
     def warm_up(self) -> None:
         """Load the NLP model in the background so the first story page does not wait for it."""
@@ -456,9 +475,9 @@ class Desk:
             stamp = st.story_stamp(view["story"]["id"])
         return view, stamp
 
-    def full_story(self, story_id: str) -> tuple[dict, dict]:
-        view, stamp = self.story_page_data(story_id)
-        extras = self.extras(view["story"]["id"], stamp)
+    async def full_story(self, story_id: str) -> tuple[dict, dict]:
+        view, stamp = await run_in_threadpool(self.story_page_data, story_id)
+        extras = await self.extras(view["story"]["id"], stamp)
         view["quotes"] = extras["quotes"]
         view["event"] = extras["event"]
         return view, extras
@@ -701,8 +720,11 @@ def create_app(
                     next_link=link(offset + PAGE_SIZE) if more else None)
 
     @app.get("/stories/{story_id}", include_in_schema=False, dependencies=read)
-    def story_page(story_id: str, a: list[str] = Query(default=[])):
-        view, extras = desk.full_story(story_id)
+    async def story_page(story_id: str, a: list[str] = Query(default=[])):
+        view, extras = await desk.full_story(story_id)
+        return await run_in_threadpool(render_story, view, extras, a)
+
+    def render_story(view: dict, extras: dict, a: list[str]) -> HTMLResponse:
         ids = [x["id"] for x in view["articles"]]
         chosen = [i for i in dict.fromkeys(a) if i in ids]
         if not chosen:
@@ -809,8 +831,8 @@ def create_app(
 
     @app.get(f"{API}/stories/{{story_id}}", tags=["stories"], dependencies=read,
              summary="One story: articles, shared and unique passages, reuse, timeline, quotes, event")
-    def api_story(story_id: str, text: bool = Query(True, description="include each article's clean text")):
-        view, extras = desk.full_story(story_id)
+    async def api_story(story_id: str, text: bool = Query(True, description="include each article's clean text")):
+        view, extras = await desk.full_story(story_id)
         if not text:
             for a in view["articles"]:
                 a.pop("text", None)
