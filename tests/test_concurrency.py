@@ -69,6 +69,7 @@ class Poller(threading.Thread):
                 else:
                     self.check(store)
                 self.polls += 1
+                time.sleep(0.05)  # a reader, not a CPU hog: the writers share two cores with it
             store.close()
         except BaseException as e:  # noqa: BLE001 - reported by the test
             self.error = e

@@ -98,11 +98,16 @@ class Pipeline:
         if self.dedup is None:
             d = st.get_state("dedup")
             c = st.get_state("cluster")
+            restored = False
             if d and c and d[0] == c[0]:
-                self.dedup = DedupIndex.from_bytes(d[1])
-                self.clusterer = StoryClusterer.from_bytes(c[1])
-                self.state_seq = d[0]
-            else:
+                try:
+                    self.dedup = DedupIndex.from_bytes(d[1])
+                    self.clusterer = StoryClusterer.from_bytes(c[1])
+                    self.state_seq = d[0]
+                    restored = True
+                except Exception:  # noqa: BLE001 - a snapshot from another version: rebuild from the articles
+                    restored = False
+            if not restored:
                 self.dedup = DedupIndex()
                 self.clusterer = StoryClusterer()
                 self.state_seq = 0

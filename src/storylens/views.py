@@ -92,8 +92,11 @@ def story_quotes(store: Store, story_id: str, articles: list[dict] | None = None
     return merge_story_quotes(items)
 
 
-def story_event(store: Store, story_id: str, articles: list[dict] | None = None, quotes=None) -> dict | None:
-    """The event record of a story, from the cache when the story has not changed since."""
+def story_event(
+    store: Store, story_id: str, articles: list[dict] | None = None, quotes=None, cache: bool = True
+) -> dict | None:
+    """The event record of a story, from the cache when the story has not changed since
+    (``cache=False``: never write the cache, for read-only callers)."""
     story = store.story(story_id)
     cached = store.event(story_id)
     if cached and cached[0] == story["updated_seq"]:
@@ -123,7 +126,7 @@ def story_event(store: Store, story_id: str, articles: list[dict] | None = None,
         )
     ev = build_event(story_id, items)
     data = ev.to_dict() if hasattr(ev, "to_dict") else ev
-    if data is not None:
+    if data is not None and cache:
         with store.transaction():
             store.set_event(story_id, story["updated_seq"], data)
     return data
