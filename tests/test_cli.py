@@ -130,3 +130,64 @@ def test_help_explains_every_command():
     for cmd in ("ingest", "stories", "show", "compare", "export", "demo", "report", "quotes", "extract", "serve",
                 "backup"):
         assert cmd in r.stdout
+
+
+@pytest.fixture(scope="module")
+def seeds_db_full(tmp_path_factory, seeds_dir):
+    db = tmp_path_factory.mktemp("full") / "s.db"
+    r = sl("ingest", seeds_dir, "--db", db)
+    assert r.returncode == 0, r.stderr
+    return db
+
+
+def test_quotes_command_records(seeds_db_full, capsys):
+    code, out, _ = run(["quotes", "--db", str(seeds_db_full), "--json"], capsys)
+    recs = [json.loads(x) for x in out.splitlines()]
+    assert code == 0 and recs
+    need = {"speaker", "speaker_span", "canonical_speaker", "cue", "cue_span", "quote", "quote_span", "kind",
+            "story_id", "article_id", "outlets"}
+    assert all(need <= set(r) for r in recs)
+    blinken = [r for r in recs if "Blinken" in (r["canonical_speaker"] or "")]
+    assert len(blinken) == 1 and len(blinken[0]["outlets"]) == 2
+    rasool = [r for r in recs if r["canonical_speaker"] == "Yahya Rasool"]
+    assert len(rasool) >= 4
+    code, out, _ = run(["quotes", "--db", str(seeds_db_full), "--speaker", "kanaani", "--json"], capsys)
+    kan = [json.loads(x) for x in out.splitlines()]
+    assert len(kan) == 1 and kan[0]["outlets"] == ["Qatar Tribune"] and kan[0]["single_outlet"] is True
+
+
+def test_events_export_and_geojson(seeds_db_full, tmp_path, capsys):
+    code, _, err = run(["export", "events", "-o", str(tmp_path / "e.jsonl"), "--db", str(seeds_db_full)], capsys)
+    assert code == 0, err
+    events = [json.loads(x) for x in (tmp_path / "e.jsonl").read_text().splitlines()]
+    assert len(events) == 1
+    ev = events[0]
+    for k in ("story_id", "type", "actor", "target", "place", "date", "fatalities", "injured", "reactions", "sources"):
+        assert k in ev
+    assert ev["place"]["name"] == "Baghdad" and ev["date"] == "2024-02-07"
+    code, _, _ = run(["export", "events", "--format", "geojson", "-o", str(tmp_path / "e.geojson"),
+                      "--db", str(seeds_db_full)], capsys)
+    gj = json.loads((tmp_path / "e.geojson").read_text())
+    lon, lat = gj["features"][0]["geometry"]["coordinates"]
+    assert abs(lat - 33.34) < 0.2 and abs(lon - 44.40) < 0.2
+    code, _, _ = run(["export", "quotes", "--format", "csv", "-o", str(tmp_path / "q.csv"), "--db", str(seeds_db_full)],
+                     capsys)
+    assert code == 0 and len(list(csv.DictReader(open(tmp_path / "q.csv")))) >= 8
+
+
+def test_extract_prints_per_file(seeds_dir, tmp_path):
+    files = sorted(seeds_dir.glob("*.txt"))
+    bad = tmp_path / "empty.txt"
+    bad.write_text("")
+    r = sl("extract", *files, bad, "--json")
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["file"] for x in lines] == [str(f) for f in files]
+    for rec in lines:
+        assert {"quotes", "entities", "events"} <= set(rec)
+        text = open(rec["file"], encoding="utf-8").read()
+        for q in rec["quotes"]:
+            s, e = q["quote_span"]
+            assert 0 <= s < e <= len(text)
+    assert "empty.txt" in r.stderr and "Traceback" not in r.stderr and r.returncode == 1
+    r = sl("extract", files[0], "--published", "2024-02-30")
+    assert r.returncode != 0 and "Traceback" not in r.stderr

@@ -29,6 +29,7 @@ import json
 import math
 import re
 import zlib
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
@@ -134,77 +135,98 @@ _STOP = frozenset(
     well back get got go going went come came since around amid among another however whether including""".split()
 )
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?|\d+(?:[.,:]\d+)*")
-_SENT_END = re.compile(r"[.!?]['\"”’)\]]*\s+|\n+")
+# one pass over the text: words, numbers, and runs of punctuation (which end a
+# capitalised name; ``.``/``!``/``?`` and line breaks also end a sentence)
+_FIND = re.compile(r"\w+(?:['’\-.,:]\w+)*|[^\w\s]+|\n").findall
 _ALPHA_START = re.compile(r"[^\W\d_]")
 
+# token -> (kind, feature key, name part); kinds: 1 content word, 2 number,
+# 0 stop word, 3 punctuation, 4 sentence end. Bounded: cleared when it grows too big.
+_MEMO: dict[str, tuple[int, str | None, str | None]] = {}
+_MEMO_MAX = 300_000
+_WORD, _NUMBER, _STOPW, _PUNCT, _SENT = 1, 2, 0, 3, 4
 
-_WORD_MEMO: dict[str, tuple[str, str, bool]] = {}  # token -> (stem or "" for a stop word, lower, capitalised)
 
-
-def _word(tok: str) -> tuple[str, str, bool]:
-    hit = _WORD_MEMO.get(tok)
-    if hit is None:
+def _classify(tok: str) -> tuple[int, str | None, str | None]:
+    c = tok[0]
+    if c.isdigit():
+        e = (_NUMBER, "#" + tok.replace(",", ""), None)
+    elif c.isalpha():
         low = tok.lower().replace("’", "'")
-        cap = (tok[0].isupper() and not tok.isupper()) or (tok.isupper() and len(tok) > 1)
-        stem = "" if low in _STOP else _STEM(low.strip("'-"))
-        if len(_WORD_MEMO) > 500_000:  # bound the memo on endless streams
-            _WORD_MEMO.clear()
-        hit = _WORD_MEMO[tok] = (stem, low, cap)
-    return hit
+        if low in _STOP:
+            e = (_STOPW, None, None)
+        else:
+            cap = (c.isupper() and not tok.isupper()) or (tok.isupper() and len(tok) > 1)
+            e = (_WORD, _STEM(low.strip("'-")), low if cap else None)
+    elif c == "\n" or "." in tok or "!" in tok or "?" in tok:
+        e = (_SENT, None, None)
+    else:
+        e = (_PUNCT, None, None)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[tok] = e
+    return e
 
 
-def _tokens(text: str, weight: float, out: dict[str, float], cfg: ClusterConfig) -> None:
-    """Add the features of ``text`` (counts times ``weight``) to ``out``."""
-    ew, nw = cfg.entity_weight, cfg.number_weight
-    get = out.get
-    for sent in _SENT_END.split(text):
-        if not sent:
-            continue
-        name: list[str] = []
-        initial = False  # the current name started the sentence
-        prev_end = 0
-        for i, m in enumerate(_TOKEN.finditer(sent)):
-            tok = m.group()
-            start = m.start()
-            if name and start > prev_end + 1 and sent[prev_end:start].strip():
-                _flush_name(name, initial, weight, out, ew)  # punctuation ends a name
-                name = []
-            prev_end = m.end()
-            if tok[0].isdigit():
-                if name:
-                    _flush_name(name, initial, weight, out, ew)
-                    name = []
-                key = "#" + tok.replace(",", "")
-                out[key] = get(key, 0.0) + weight * nw
-                continue
-            stem, low, cap = _word(tok)
-            if not stem:
-                if name:
-                    _flush_name(name, initial, weight, out, ew)
-                    name = []
-                continue
-            out[stem] = get(stem, 0.0) + weight
-            if cap:
+def _tokens(text: str) -> tuple[list[str], list[str]]:
+    """Word/number feature keys and ``@name`` keys of ``text``, with repeats."""
+    memo_get = _MEMO.get
+    keys: list[str] = []
+    add = keys.append
+    names: list[str] = []
+    name: list[str] = []
+    initial = False  # the current name started its sentence
+    at_start = True
+    for tok in _FIND(text):
+        e = memo_get(tok) or _classify(tok)
+        kind = e[0]
+        if kind == 1:
+            add(e[1])
+            part = e[2]
+            if part is not None:
                 if not name:
-                    initial = i == 0
-                name.append(low)
+                    initial = at_start
+                name.append(part)
             elif name:
-                _flush_name(name, initial, weight, out, ew)
+                _flush_name(name, initial, names)
                 name = []
+            at_start = False
+            continue
         if name:
-            _flush_name(name, initial, weight, out, ew)
+            _flush_name(name, initial, names)
+            name = []
+        if kind == 2:
+            add(e[1])
+            at_start = False
+        elif kind == 0:
+            at_start = False
+        elif kind == 4:
+            at_start = True
+    if name:
+        _flush_name(name, initial, names)
+    return keys, names
 
 
-def _flush_name(name: list[str], initial: bool, weight: float, out: dict[str, float], ew: float) -> None:
+def _flush_name(name: list[str], initial: bool, names: list[str]) -> None:
     if initial and len(name) == 1:
         return  # a lone capitalised word opening a sentence is usually not a name
-    for part in name:
-        key = "@" + part
-        out[key] = out.get(key, 0.0) + weight * ew
+    names.extend(["@" + part for part in name])
     if len(name) > 1:
-        key = "@" + " ".join(name)
-        out[key] = out.get(key, 0.0) + weight * ew
+        names.append("@" + " ".join(name))
+
+
+def _count(out: dict[str, float], text: str, weight: float, cfg: "ClusterConfig") -> None:
+    keys, names = _tokens(text)
+    nw = cfg.number_weight
+    if weight == 1.0 and nw == 1.0:
+        for k, c in Counter(keys).items():
+            out[k] = out.get(k, 0.0) + c
+    else:
+        for k, c in Counter(keys).items():
+            out[k] = out.get(k, 0.0) + c * (weight * nw if k[0] == "#" else weight)
+    ew = weight * cfg.entity_weight
+    for k, c in Counter(names).items():
+        out[k] = out.get(k, 0.0) + c * ew
 
 
 def featurize(title: str | None, text: str, config: ClusterConfig | None = None) -> dict[str, float]:
@@ -218,8 +240,9 @@ def featurize(title: str | None, text: str, config: ClusterConfig | None = None)
     cfg = config or ClusterConfig()
     out: dict[str, float] = {}
     if title:
-        _tokens(title, cfg.title_weight, out, cfg)
-    _tokens(text or "", 1.0, out, cfg)
+        _count(out, title, cfg.title_weight, cfg)
+    if text:
+        _count(out, text, 1.0, cfg)
     return out
 
 

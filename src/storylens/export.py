@@ -57,11 +57,19 @@ def quote_records(store: Store, story: str | None = None, speaker: str | None = 
             names = " ".join(str(x) for x in (q.get("canonical_speaker"), q.get("speaker")) if x).lower()
             if needle and needle not in names:
                 continue
-            rec = {"story_id": sid}
-            rec.update(q)
             variants = q.get("variants") or []
-            if "article_id" not in rec or rec.get("article_id") is None:
-                rec["article_id"] = variants[0]["article_id"] if variants else None
+            first = variants[0] if variants else {}
+            rec = {"story_id": sid, "article_id": first.get("article_id")}
+            # the fields of the article-level record this quote was first found as (spans into that article)
+            for stored in store.quotes_of(first["article_id"]) if first else []:
+                if list(stored.get("quote_span") or []) == list(first.get("span") or []):
+                    rec.update({k: stored.get(k) for k in (
+                        "speaker", "speaker_span", "canonical_speaker", "cue", "cue_span", "quote", "quote_span",
+                        "kind", "role")})
+                    break
+            for k, v in q.items():
+                rec.setdefault(k, v)
+            rec["canonical_speaker"] = q.get("speaker") or rec.get("canonical_speaker")
             yield rec
 
 
