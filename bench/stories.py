@@ -3,6 +3,10 @@
     .venv/bin/python bench/stories.py                 # ECB+ 1-35, GoogleNews-TS/T/S
     .venv/bin/python bench/stories.py --corpus ecb --set threshold=0.25
     .venv/bin/python bench/stories.py --scale 20000   # synthetic stream: per-article latency
+    .venv/bin/python bench/stories.py --corpus ecb --speed 5000   # clustering alone, ~500-word articles
+
+Each corpus gets two rows: the online result (``assign()`` in arrival order, what
+the pipeline does) and the result after one ``refine()`` pass over it.
 
 Fairness (see ../shared/datasets/README.md): the clusterer gets opaque ids
 ("d0", "d1", ...) in a shuffled order (fixed seed), never the file ids or the
@@ -59,20 +63,11 @@ def load(name: str, seed: int) -> tuple[list[str], list]:
     return [r["text"] for r in rows], [r[field] for r in rows]
 
 
-def run(name: str, cfg: ClusterConfig, seed: int) -> dict:
+def _metrics(labels: list, pred: list) -> dict:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    texts, labels = load(name, seed)
-    c = StoryClusterer(cfg)
-    t0 = time.perf_counter()
-    for i, text in enumerate(texts):
-        c.assign(f"d{i}", None, text, None)
-    dt = time.perf_counter() - t0
-    pred = [c.story_of(f"d{i}") for i in range(len(texts))]
     p, r, f = bcubed(labels, pred)
     return {
-        "corpus": CORPORA[name][0],
-        "n": len(texts),
         "P": p,
         "R": r,
         "F1": f,
@@ -80,8 +75,55 @@ def run(name: str, cfg: ClusterConfig, seed: int) -> dict:
         "ARI": adjusted_rand_score(labels, pred),
         "pred": len(set(pred)),
         "true": len(set(labels)),
-        "rate": len(texts) / dt,
     }
+
+
+def run(name: str, cfg: ClusterConfig, seed: int) -> tuple[dict, dict]:
+    """The online result and the result after one ``refine()`` pass."""
+    texts, labels = load(name, seed)
+    c = StoryClusterer(cfg)
+    t0 = time.perf_counter()
+    for i, text in enumerate(texts):
+        c.assign(f"d{i}", None, text, None)
+    dt = time.perf_counter() - t0
+    online = _metrics(labels, [c.story_of(f"d{i}") for i in range(len(texts))])
+    online.update(corpus=CORPORA[name][0], n=len(texts), rate=len(texts) / dt)
+    t0 = time.perf_counter()
+    c.refine()
+    dt = time.perf_counter() - t0
+    refined = _metrics(labels, [c.story_of(f"d{i}") for i in range(len(texts))])
+    refined.update(corpus=CORPORA[name][0] + " +refine", n=len(texts), rate=len(texts) / dt)
+    return online, refined
+
+
+def speed(n: int, seed: int) -> None:
+    """Clustering alone on ~500-word synthetic articles (bench/synth.py): featurize, assign."""
+    sys.path.insert(0, str(ROOT))
+    from bench.synth import make_corpus
+    from storylens.cluster import featurize
+
+    docs = make_corpus(n, seed=seed).docs
+    words = sum(len(d.text.split()) for d in docs) / len(docs)
+    rows = []
+    for rep in range(3):
+        t0 = time.perf_counter()
+        for d in docs:
+            featurize(d.title, d.text)
+        t_feat = time.perf_counter() - t0
+        c = StoryClusterer()
+        lat = []
+        for d in docs:
+            a = time.perf_counter()
+            c.assign(d.id, d.title, d.text, d.published)
+            lat.append(time.perf_counter() - a)
+        rows.append((t_feat, sum(lat), sorted(lat)))
+    t_feat, t_all, lat = sorted(rows, key=lambda r: r[1])[1]  # the median of three runs
+    print(f"clustering alone: {n} synthetic articles of ~{words:.0f} words (median of 3 runs)")
+    print(f"  featurize  {n / t_feat:>8,.0f} articles/s  ({t_feat / n * 1000:.3f} ms/article)")
+    print(
+        f"  assign     {n / t_all:>8,.0f} articles/s  ({t_all / n * 1000:.3f} ms/article; "
+        f"median {lat[len(lat) // 2] * 1000:.3f}  p99 {lat[int(0.99 * len(lat))] * 1000:.3f} ms)"
+    )
 
 
 def synthetic(n: int, seed: int) -> list[tuple[str, str, str]]:
@@ -133,6 +175,7 @@ def main() -> None:
     ap.add_argument("--corpus", action="append", choices=list(CORPORA), help="default: all")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a ClusterConfig field")
+    ap.add_argument("--speed", type=int, default=2000, help="time clustering alone on N synthetic articles (0: skip)")
     ap.add_argument("--scale", type=int, default=0, help="also time a synthetic stream of N dated articles")
     args = ap.parse_args()
     cfg = ClusterConfig()
@@ -142,15 +185,18 @@ def main() -> None:
         cfg = replace(cfg, **{k: (int(v) if types[k] in (int, "int") else float(v))})
     print("config:", ", ".join(f"{k}={v}" for k, v in asdict(cfg).items()))
     print(f"order: shuffled with seed {args.seed}; opaque ids; no dates in these corpora")
-    head = f"{'corpus':<20}{'docs':>6}{'B3-P':>7}{'B3-R':>7}{'B3-F1':>7}{'NMI':>7}{'ARI':>7}{'pred':>6}{'true':>6}{'art/s':>8}"
+    head = f"{'corpus':<28}{'docs':>6}{'B3-P':>7}{'B3-R':>7}{'B3-F1':>7}{'NMI':>7}{'ARI':>7}{'pred':>6}{'true':>6}{'art/s':>8}"
     print(head)
     print("-" * len(head))
     for name in args.corpus or list(CORPORA):
-        m = run(name, cfg, args.seed)
-        print(
-            f"{m['corpus']:<20}{m['n']:>6}{m['P']:>7.3f}{m['R']:>7.3f}{m['F1']:>7.3f}{m['NMI']:>7.3f}"
-            f"{m['ARI']:>7.3f}{m['pred']:>6}{m['true']:>6}{m['rate']:>8,.0f}"
-        )
+        for m in run(name, cfg, args.seed):
+            print(
+                f"{m['corpus']:<28}{m['n']:>6}{m['P']:>7.3f}{m['R']:>7.3f}{m['F1']:>7.3f}{m['NMI']:>7.3f}"
+                f"{m['ARI']:>7.3f}{m['pred']:>6}{m['true']:>6}{m['rate']:>8,.0f}"
+            )
+    print("art/s: online assign(); for +refine rows, articles / refine() seconds")
+    if args.speed:
+        speed(args.speed, args.seed)
     if args.scale:
         scale(args.scale, args.seed)
 

@@ -68,7 +68,6 @@ def ingest(
     Example: storylens ingest ../shared/seeds --db seeds.db
     """
     from .pipeline import Pipeline
-    from .read import iter_files
     from .store import Store
 
     store = Store(_db(db))
@@ -85,15 +84,21 @@ def ingest(
         err.print(Text(msg, style="yellow"))
 
     if show_bar:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        n_files = sum(1 for f in iter_files(paths) if isinstance(f, Path))
         with Progress(
-            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("docs"),
-            TimeRemainingColumn(), console=err, transient=True,
+            SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.completed:,.0f} documents"),
+            TextColumn("({task.fields[rate]:,.0f}/s)"), TimeElapsedColumn(), console=err, transient=True,
         ) as bar:
-            task = bar.add_task("ingest", total=None if n_files == 0 else None)
-            stats = pipe.ingest(paths, on_failure, lambda n: bar.advance(task, n), wait)
+            task = bar.add_task("ingest", total=None, rate=0.0)
+
+            def advance(n: int) -> None:
+                bar.advance(task, n)
+                t = bar.tasks[0]
+                if t.elapsed:
+                    bar.update(task, rate=t.completed / t.elapsed)
+
+            stats = pipe.ingest(paths, on_failure, advance, wait)
     else:
         stats = pipe.ingest(paths, on_failure, None, wait)
     store.close()

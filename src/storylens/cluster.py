@@ -25,6 +25,8 @@ stemmer (PyStemmer) and dictionaries.
 """
 from __future__ import annotations
 
+import heapq
+from array import array
 import json
 import math
 import re
@@ -32,6 +34,7 @@ import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import date
+from operator import itemgetter
 
 from .errors import NotFoundError, ValidationError
 
@@ -117,6 +120,20 @@ class ClusterConfig:
     contrast_eps: float = 0.05
     #: at most this many stories form the neighbourhood
     contrast_stories: int = 10
+    #: :meth:`StoryClusterer.refine` (an optional second pass) re-clusters the
+    #: vectors of the most recent ``refine_docs`` articles (kept in memory and in
+    #: snapshots; 0 disables keeping them): a graph links each article to its
+    #: ``refine_k`` nearest articles (cosine times the time decay, at least
+    #: ``refine_min_sim``) and Louvain communities (``refine_resolution``,
+    #: deterministic ``refine_seed``) become the stories
+    refine_docs: int = 20000
+    refine_k: int = 3
+    refine_min_sim: float = 0.15
+    refine_resolution: float = 5.0
+    refine_seed: int = 1
+    #: refine() leaves the online result alone below this many kept articles
+    #: (modularity with a high resolution splits tiny graphs into singletons)
+    refine_min_docs: int = 200
 
 
 # --------------------------------------------------------------------------- features
@@ -138,7 +155,6 @@ _STOP = frozenset(
 # one pass over the text: words, numbers, and runs of punctuation (which end a
 # capitalised name; ``.``/``!``/``?`` and line breaks also end a sentence)
 _FIND = re.compile(r"\w+(?:['’\-.,:]\w+)*|[^\w\s]+|\n").findall
-_ALPHA_START = re.compile(r"[^\W\d_]")
 
 # token -> (kind, feature key, name part); kinds: 1 content word, 2 number,
 # 0 stop word, 3 punctuation, 4 sentence end. Bounded: cleared when it grows too big.
@@ -318,12 +334,10 @@ class _Story:
         if self.norm2 <= 0.0:
             return 0.0
         v = self.vec
-        s = 0.0
-        for t, w in doc.items():
-            x = v.get(t)
-            if x is not None:
-                s += w * x
-        return s / math.sqrt(self.norm2)
+        common = doc.keys() & v.keys()
+        if not common:
+            return 0.0
+        return sum([doc[t] * v[t] for t in common]) / math.sqrt(self.norm2)
 
 
 class StoryClusterer:
@@ -349,6 +363,8 @@ class StoryClusterer:
         self._post: dict[str, list[str]] = {}  # term -> story ids, oldest first
         self._merges: list[tuple[str, str]] = []
         self._latest: int | None = None
+        # doc id -> (terms, weights, day) of the most recent articles, for refine()
+        self._recent: dict[str, tuple[tuple[str, ...], array, int | None]] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -391,6 +407,8 @@ class StoryClusterer:
             published = text_date(text, cfg.header_chars)
         day = _day(published, doc_id)
         doc = self._vectorize(title, text)
+        if cfg.refine_docs:
+            self._keep_recent(doc_id, doc, day)
         if day is not None and (self._latest is None or day > self._latest):
             self._latest = day
         if cfg.archive_every and cfg.window_days and self._ndocs % cfg.archive_every == 0:
@@ -470,6 +488,90 @@ class StoryClusterer:
         best = max(st.pool, key=lambda p: st.sim(p[1]))  # first of equals wins
         return best[0]
 
+    def refine(self) -> list[tuple[str, str, str]]:
+        """Second pass over the most recent ``refine_docs`` articles: re-cluster them
+        with a nearest-neighbour graph and Louvain communities, move articles to
+        match, and return the moves as ``(doc_id, old_story, new_story)``.
+
+        The online :meth:`assign` path is unchanged; call this between batches
+        (or at the end of a run) to split stories that joined two events of the
+        same kind and to regroup fragments. Each community keeps the existing
+        story it overlaps most; the others get new ids. A story left empty is
+        merged into the story that received most of its articles (reported by
+        :meth:`pop_merges`, like any merge).
+
+        >>> c = StoryClusterer()
+        >>> for i in range(3):
+        ...     _ = c.assign(f"a{i}", None, f"Zorbel Quintaro won the Vellmar race number {i}.", None)
+        >>> c.refine()  # fewer than refine_min_docs articles: nothing to do
+        []
+        """
+        cfg = self.config
+        ids = [d for d in self._recent if d in self._doc_story]
+        n = len(ids)
+        if n < max(2, cfg.refine_min_docs):
+            return []
+        import networkx as nx
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        vocab: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        data = array("d")
+        days = np.full(n, np.nan)
+        for i, d in enumerate(ids):
+            terms, ws, day = self._recent[d]
+            indices.extend([vocab.setdefault(t, len(vocab)) for t in terms])
+            data.extend(ws)
+            indptr.append(len(indices))
+            if day is not None:
+                days[i] = day
+        x = csr_matrix((np.frombuffer(data, dtype=np.float64).astype(np.float32), indices, indptr), shape=(n, len(vocab)))
+        xt = x.T.tocsr()
+        k = max(1, min(cfg.refine_k, n - 1))
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        block = max(1, 4_000_000 // n)
+        for a in range(0, n, block):
+            b = min(n, a + block)
+            sims = (x[a:b] @ xt).toarray()
+            rows = np.arange(b - a)
+            sims[rows, rows + a] = -1.0
+            gap = np.abs(days[a:b, None] - days[None, :])
+            known = ~np.isnan(gap)
+            if known.any():
+                extra = np.where(known, gap - cfg.decay_grace_days, 0.0)
+                sims *= np.exp(-np.clip(extra, 0.0, None) / cfg.decay_tau_days)
+                if cfg.window_days:
+                    sims[known & (gap > cfg.window_days)] = -1.0
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            for r in range(b - a):
+                for j in top[r]:
+                    s = float(sims[r, j])
+                    if s >= cfg.refine_min_sim:
+                        g.add_edge(a + r, int(j), weight=s)
+        comms = nx.community.louvain_communities(
+            g, weight="weight", resolution=cfg.refine_resolution, seed=cfg.refine_seed
+        )
+        comms = sorted((sorted(cm) for cm in comms), key=lambda cm: cm[0])
+        old = [self.resolve(self._doc_story[d]) for d in ids]
+        overlap = Counter((ci, old[i]) for ci, cm in enumerate(comms) for i in cm)
+        target: dict[int, str] = {}
+        used: set[str] = set()
+        for (ci, sid), _cnt in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])):
+            if ci not in target and sid not in used:
+                target[ci] = sid
+                used.add(sid)
+        moves: list[tuple[str, str, str]] = []
+        for ci, cm in enumerate(comms):
+            sid = target.get(ci)
+            if sid is None:
+                sid = self._new_story().sid
+            moves.extend((ids[i], old[i], sid) for i in cm if old[i] != sid)
+        self._apply_moves(moves)
+        return moves
+
     def to_bytes(self) -> bytes:
         """Serialise the whole state (zlib-compressed JSON; no pickle).
 
@@ -488,6 +590,7 @@ class StoryClusterer:
             "post": self._post,
             "merges": self._merges,
             "latest": self._latest,
+            "recent": [[d, list(t), w.tolist(), day] for d, (t, w, day) in self._recent.items()],
             "stories": [
                 [s.sid, s.vec, s.norm2, s.n, s.first, s.last, s.pool, s.members, s.sdf] for s in self._stories.values()
             ],
@@ -513,6 +616,7 @@ class StoryClusterer:
         c._post = state["post"]
         c._merges = [tuple(m) for m in state["merges"]]
         c._latest = state["latest"]
+        c._recent = {d: (tuple(t), array("d", w), day) for d, t, w, day in state.get("recent", [])}
         for sid, vec, norm2, n, first, last, pool, members, sdf in state["stories"]:
             st = _Story(sid)
             st.vec, st.norm2, st.n, st.first, st.last = vec, norm2, n, first, last
@@ -542,20 +646,69 @@ class StoryClusterer:
         cfg = self.config
         raw = featurize(title, text, cfg)
         df = self._df
-        n = self._ndocs
+        get = df.get
         for t in raw:
-            df[t] = df.get(t, 0) + 1
-        self._ndocs = n = n + 1
-        vec = {}
-        logn = math.log(n + 1)
-        for t, c in raw.items():
-            vec[t] = (1.0 + math.log(c)) * (logn - math.log(df[t]) + 1.0) if c >= 1 else c * (
-                logn - math.log(df[t]) + 1.0
-            )
+            df[t] = get(t, 0) + 1
+        self._ndocs = n = self._ndocs + 1
+        log = math.log
+        base = log(n + 1) + 1.0
+        vec = {t: (1.0 + log(c) if c >= 1.0 else c) * (base - log(df[t])) for t, c in raw.items()}
         if len(vec) > cfg.max_doc_terms:
-            vec = dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_doc_terms])
-        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-        return {t: w / norm for t, w in vec.items()}
+            vec = dict(heapq.nlargest(cfg.max_doc_terms, vec.items(), key=itemgetter(1)))
+        norm = math.sqrt(sum([w * w for w in vec.values()])) or 1.0
+        inv = 1.0 / norm
+        return {t: w * inv for t, w in vec.items()}
+
+    def _keep_recent(self, doc_id: str, doc: dict[str, float], day: int | None) -> None:
+        rec = self._recent
+        rec[doc_id] = (tuple(doc), array("d", doc.values()), day)
+        while len(rec) > self.config.refine_docs:
+            del rec[next(iter(rec))]
+
+    def _apply_moves(self, moves: list[tuple[str, str, str]]) -> None:
+        """Move articles between stories (see :meth:`refine`)."""
+        if not moves:
+            return
+        touched: dict[str, _Story] = {}
+        went: dict[str, Counter] = {}
+        for doc_id, src, dst in moves:
+            terms, ws, day = self._recent[doc_id]
+            a, b = self._stories[src], self._stories[dst]
+            v = a.vec
+            for t, w in zip(terms, ws):
+                x = v.get(t)
+                if x is not None:
+                    x -= w
+                    if x > 1e-9:
+                        v[t] = x
+                    else:
+                        del v[t]
+                if t in a.sdf:
+                    a.sdf[t] -= 1
+            a.n -= 1
+            a.members.remove(doc_id)
+            a.pool = [p for p in a.pool if p[0] != doc_id]
+            went.setdefault(src, Counter())[dst] += 1
+            doc = dict(zip(terms, ws))
+            self._add(b, doc_id, doc, day)
+            touched[src], touched[dst] = a, b
+        pos = {d: i for i, d in enumerate(self._doc_story)}
+        for sid, st in touched.items():
+            if not st.members:
+                keep = self.resolve(went[sid].most_common(1)[0][0])
+                del self._stories[sid]
+                self._alias[sid] = keep
+                self._merges.append((sid, keep))
+                continue
+            st.norm2 = sum([w * w for w in st.vec.values()])
+            st.members.sort(key=lambda d: pos.get(d, 0))
+            if not st.pool:
+                for d in st.members:
+                    if d in self._recent:
+                        t, w, _ = self._recent[d]
+                        self._update_pool(st, d, dict(zip(t, w)))
+                if not st.pool:
+                    st.pool = [(st.members[0], {})]
 
     def _archive(self) -> None:
         """Shrink stories that ended before the time window (see ``archive_every``)."""
@@ -586,25 +739,28 @@ class StoryClusterer:
         n = self._ndocs
         cut = cfg.max_df_ratio * n if n >= cfg.min_docs_for_df_cut else float("inf")
         df = self._df
-        terms = [t for t in doc if df.get(t, 0) <= cut]
-        terms.sort(key=lambda t: (-doc[t], t))
-        return terms[: cfg.query_terms]
+        if cut == float("inf"):
+            items = doc.items()
+        else:
+            items = [kv for kv in doc.items() if df.get(kv[0], 0) <= cut]
+        return [t for t, _ in heapq.nlargest(cfg.query_terms, items, key=itemgetter(1))]
 
     def _score(self, doc: dict[str, float], day: int | None) -> list[tuple[float, _Story]]:
         cfg = self.config
-        hits: dict[str, float] = {}
+        counts: Counter = Counter()
+        post = self._post
         for t in self._query_terms(doc):
-            plist = self._post.get(t)
-            if not plist:
-                continue
-            w = doc[t]
-            alias = self._alias
-            for sid in plist:
-                if sid in alias:  # posting lists keep merged ids; resolve lazily
-                    sid = self.resolve(sid)
-                hits[sid] = hits.get(sid, 0.0) + w
-        if not hits:
+            plist = post.get(t)
+            if plist:
+                counts.update(plist)  # stories sharing more of the rarest terms come first
+        if not counts:
             return []
+        alias = self._alias
+        hits: dict[str, float] = {}
+        for sid, k in counts.items():
+            if sid in alias:  # posting lists keep merged ids; resolve lazily
+                sid = self.resolve(sid)
+            hits[sid] = hits.get(sid, 0) + k
         cands = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_candidates]
         out = []
         window = cfg.window_days
@@ -711,7 +867,7 @@ class StoryClusterer:
         st.sdf = {t: st.sdf.get(t, 1) for t, _ in keep}
 
     def _update_pool(self, st: _Story, doc_id: str, doc: dict[str, float]) -> None:
-        small = dict(sorted(doc.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.central_terms])
+        small = dict(heapq.nlargest(self.config.central_terms, doc.items(), key=itemgetter(1)))
         pool = st.pool + [(doc_id, small)]
         if len(pool) > self.config.central_pool:
             order = {d: i for i, d in enumerate(st.members)}

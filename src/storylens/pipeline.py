@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import time
@@ -112,13 +113,21 @@ class Pipeline:
                 self.clusterer = StoryClusterer()
                 self.state_seq = 0
         n = 0
-        for a in st.articles(after_seq=self.state_seq):
-            self.dedup.query_add(a.id, a.text, a.published)
-            if a.story_id:
-                known = a.story_id in self.clusterer
-                self.clusterer.assign(a.id, a.title, a.text, a.published, force_story=a.story_id if known else None)
-            self.state_seq = a.seq
-            n += 1
+        pending = st.articles(after_seq=self.state_seq)
+        while True:
+            # the dedup index takes a batch at once (same results as one by one, many times faster)
+            batch = list(itertools.islice(pending, 1024))
+            if not batch:
+                break
+            self.dedup.add_many([a.id for a in batch], [a.text for a in batch], [a.published for a in batch])
+            for a in batch:
+                if a.story_id:
+                    known = a.story_id in self.clusterer
+                    self.clusterer.assign(
+                        a.id, a.title, a.text, a.published, force_story=a.story_id if known else None
+                    )
+                self.state_seq = a.seq
+            n += len(batch)
         self._since_snapshot += n
         return n
 

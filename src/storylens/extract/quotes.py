@@ -75,6 +75,89 @@ def _forms(lemma: str) -> set[str]:
 
 _CUE_FORMS = frozenset(w for lem in REPORTING_VERBS for w in _forms(lem))
 
+_FORM2LEMMA: dict[str, str] = {}
+for _lem in sorted(REPORTING_VERBS):
+    for _f in sorted(_forms(_lem)):
+        _FORM2LEMMA.setdefault(_f, _lem)
+for _lem in sorted(REPORTING_VERBS):
+    _FORM2LEMMA[_lem] = _lem
+
+
+def _lemma(tok) -> str:
+    """Lemma of a token, good enough for the cue lexicon (the spaCy lemmatizer is not run)."""
+    low = tok.lower_
+    got = _FORM2LEMMA.get(low)
+    if got is not None:
+        return got
+    if tok.tag_ in ("NNS", "NNPS") and low.endswith("s") and len(low) > 3:
+        return low[:-1]
+    return low
+
+
+# coarse POS from the tagger's fine tags and the parse: the rules of the model's attribute
+# ruler that matter here (auxiliaries, pronouns, subordinators), without its Matcher
+_TAG_POS = {
+    "_SP": "SPACE", ".": "PUNCT", ",": "PUNCT", "-LRB-": "PUNCT", "-RRB-": "PUNCT", "``": "PUNCT", '""': "PUNCT",
+    "''": "PUNCT", ":": "PUNCT", "$": "SYM", "#": "SYM", "AFX": "ADJ", "CC": "CCONJ", "CD": "NUM", "DT": "DET",
+    "EX": "PRON", "FW": "X", "HYPH": "PUNCT", "IN": "ADP", "JJ": "ADJ", "JJR": "ADJ", "JJS": "ADJ", "LS": "X",
+    "MD": "AUX", "NIL": "X", "NN": "NOUN", "NNP": "PROPN", "NNPS": "PROPN", "NNS": "NOUN", "PDT": "DET",
+    "POS": "PART", "PRP": "PRON", "PRP$": "PRON", "RB": "ADV", "RBR": "ADV", "RBS": "ADV", "RP": "ADP",
+    "SYM": "SYM", "TO": "PART", "UH": "INTJ", "VB": "VERB", "VBD": "VERB", "VBG": "VERB", "VBN": "VERB",
+    "VBP": "VERB", "VBZ": "VERB", "WDT": "DET", "WP": "PRON", "WP$": "DET", "WRB": "SCONJ", "ADD": "X",
+    "NFP": "PUNCT", "GW": "X", "XX": "X", "BES": "VERB", "HVS": "VERB",
+}
+_BE = frozenset("be is 's are 're am 'm was were been being".split())
+_DO_HAVE = frozenset("do does did have has had 'd 've".split())
+_FULL_VERB_DEPS = frozenset("ROOT advcl ccomp conj relcl xcomp".split())
+_SCONJ_WORDS = frozenset("that if because while since so whether although though unless once upon till whereas "
+                         "whilst except despite albeit".split())
+_INDEF_PRON = frozenset("something anyone anything nothing someone everything everyone everybody nobody "
+                        "somebody anybody".split())
+
+
+def _set_pos(doc) -> None:
+    from spacy.attrs import POS
+
+    import numpy
+
+    strings = doc.vocab.strings
+    pos = []
+    for t in doc:
+        tag, low, dep = t.tag_, t.lower_, t.dep_
+        p = _TAG_POS.get(tag, "X")
+        if t.is_space:
+            p = "SPACE"
+        elif dep in ("aux", "auxpass") and tag != "TO":
+            p = "AUX"
+        elif tag.startswith("VB") and low in _BE:
+            p = "VERB" if t.i > 0 and t.doc[t.i - 1].dep_ == "expl" else "AUX"
+        elif tag.startswith("VB") and low in _DO_HAVE:
+            p = "VERB" if dep in _FULL_VERB_DEPS else "AUX"
+        elif tag == "IN" and (dep == "mark" or low in _SCONJ_WORDS):
+            p = "SCONJ"
+        elif tag in ("DT", "WDT") and dep not in ("det", "quantmod", ""):
+            p = "PRON"
+        elif tag == "NN" and low in _INDEF_PRON:
+            p = "PRON"
+        elif tag == "RB" and low in ("not", "n't", "nt", "n’t"):
+            p = "PART"
+        elif tag == "CC" and low == "but" and dep == "advmod":
+            p = "ADV"
+        pos.append(strings.add(p))
+    if pos:
+        doc.from_array([POS], numpy.asarray(pos, dtype="uint64").reshape(-1, 1))
+
+
+def _may_name(doc) -> bool:
+    """Whether a sentence can hold a named entity at all (a capitalised word past the first, or a proper noun)."""
+    for t in doc:
+        if t.tag_ in ("NNP", "NNPS"):
+            return True
+        if t.is_alpha and t.text[0].isupper() and t.tag_ != "PRP" and (t.i > 0 or t.tag_[:2] in ("NN", "JJ")):
+            return True
+    return False
+
+
 _PRONOUNS = {
     "he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON", "i": "PERSON",
     "it": "ORG", "they": "ANY", "we": "ANY", "them": "ANY", "who": "ANY", "which": "ORG", "that": "ANY",
@@ -426,7 +509,7 @@ def _content_tokens(verb, lemma: str):
             # "X says A, but B": a coordinated clause with its own subject is reported too
             for cj in verb.children:
                 if cj.dep_ == "conj" and cj.i > c.i and cj.pos_ in ("VERB", "AUX") \
-                        and cj.lemma_.lower() not in REPORTING_VERBS \
+                        and _lemma(cj) not in REPORTING_VERBS \
                         and any(d.dep_ in ("nsubj", "nsubjpass") for d in cj.children):
                     toks = [t for t in verb.doc[toks[0].i:cj.right_edge.i + 1]]
             acc = [t.i for t in toks if t.lower_ == "according" and t.i > c.i]
@@ -474,7 +557,7 @@ class _Article:
                 continue
             if tok.pos_ not in ("VERB", "AUX") or tok.i in seen_verbs:
                 continue
-            lemma = tok.lemma_.lower()
+            lemma = _lemma(tok)
             if lemma not in REPORTING_VERBS:
                 continue
             if tok.pos_ == "AUX" and lemma != "say":
@@ -519,7 +602,7 @@ class _Article:
             skip = set()
             for c in tok.children:
                 if c.dep_ in ("advcl", "conj", "parataxis", "cc", "punct") or (c.dep_ == "prep" and c.i > tok.i and any(
-                        d.lemma_ in ("statement", "interview", "conference", "briefing") for d in c.children)):
+                        _lemma(d) in ("statement", "interview", "conference", "briefing") for d in c.children)):
                     skip.update(t.i for t in c.subtree)
             right = []
             for t in doc[tok.i + 1:tok.right_edge.i + 1]:
@@ -914,7 +997,10 @@ def extract_quotes(text: str) -> list[Quote]:
 
 
 def extract_quotes_many(texts: Iterable[str], *, batch_size: int = 256, n_process: int = 1) -> list[list[Quote]]:
-    """Quotes for many articles at once (one ``nlp.pipe`` over the sentences that need parsing).
+    """Quotes for many articles at once (one parse over the sentences of all articles that need it).
+
+    ``n_process`` > 1 splits the articles over that many worker processes (each runs the
+    same code on its share; only the small Quote lists travel back).
 
     >>> [len(q) for q in extract_quotes_many(['"Yes," she said.', "No quotes here."])]  # doctest: +SKIP
     [1, 0]
@@ -922,15 +1008,63 @@ def extract_quotes_many(texts: Iterable[str], *, batch_size: int = 256, n_proces
     texts = list(texts)
     for t in texts:
         _check(t)
+    if n_process > 1 and len(texts) >= 2 * n_process:
+        return _extract_parallel(texts, batch_size, n_process)
+    return _extract_serial(texts, batch_size)
+
+
+def _extract_serial(texts: list[str], batch_size: int = 256) -> list[list[Quote]]:
     arts = [_Article(t) for t in texts]
     jobs = [(ai, u) for ai, a in enumerate(arts) for u in a.parse_units]
     if jobs:
-        nlp = get_nlp()
-        docs = nlp.pipe((arts[ai].text[u.start:u.end] for ai, u in jobs), batch_size=batch_size,
-                        n_process=n_process)
+        docs = _parse([arts[ai].text[u.start:u.end] for ai, u in jobs], batch_size)
         for (ai, u), doc in zip(jobs, docs):
             arts[ai].add_doc(u, doc)
     return [a.finish() for a in arts]
+
+
+def _serial_chunk(args):
+    texts, batch_size = args
+    return _extract_serial(texts, batch_size)
+
+
+def _extract_parallel(texts: list[str], batch_size: int, n_process: int) -> list[list[Quote]]:
+    import multiprocessing as mp
+
+    get_nlp()  # load once here: forked workers inherit the model
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # no fork on this platform: workers load the model themselves
+        ctx = mp.get_context()
+    k = max(1, min(len(texts), n_process * 4))
+    size = -(-len(texts) // k)
+    chunks = [(texts[i:i + size], batch_size) for i in range(0, len(texts), size)]
+    with ctx.Pool(n_process) as pool:
+        parts = pool.map(_serial_chunk, chunks, chunksize=1)
+    return [qs for part in parts for qs in part]
+
+
+# only these components are run; the tagger's fine tags give the coarse POS (_set_pos) and
+# reporting-verb lemmas come from the cue lexicon (_lemma), so the attribute ruler and the
+# lemmatizer are skipped. NER runs only on sentences that can hold a name.
+_PARSE_PIPES = ("tok2vec", "tagger", "parser")
+
+
+def _parse(strings: list[str], batch_size: int = 256) -> list:
+    nlp = get_nlp()
+    names = set(nlp.pipe_names)
+    if not set(_PARSE_PIPES) <= names:  # an unexpected model: run it whole
+        return list(nlp.pipe(strings, batch_size=batch_size))
+    docs = [nlp.make_doc(s) for s in strings]
+    for name in _PARSE_PIPES:
+        docs = list(nlp.get_pipe(name).pipe(docs, batch_size=batch_size))
+    for d in docs:
+        _set_pos(d)
+    if "ner" in names:
+        need = [d for d in docs if _may_name(d)]
+        for _ in nlp.get_pipe("ner").pipe(need, batch_size=batch_size):
+            pass
+    return docs
 
 
 def merge_story_quotes(items):
