@@ -232,3 +232,77 @@ def test_old_stories_are_archived_but_still_usable():
     assert c.assign("a3", *QUAKE_A1, "2023-06-02", force_story=s_old)[0] == s_old
     blob = StoryClusterer.from_bytes(c.to_bytes())
     assert blob.members(s_old) == ["a1", "a2", "a3"]
+
+
+def _bcubed_f1(true, pred):
+    pair = Counter(zip(true, pred))
+    ts, ps = Counter(true), Counter(pred)
+    p = sum(c * c / ps[b] for (a, b), c in pair.items()) / len(true)
+    r = sum(c * c / ts[a] for (a, b), c in pair.items()) / len(true)
+    return 2 * p * r / (p + r)
+
+
+def test_refine_splits_merged_events_on_ecb_slice(shared_dir):
+    """Topics 1-12 of ECB+ (two events each, shuffled): refine() must raise event-level F1."""
+    path = shared_dir / "datasets" / "ecbplus_dev.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    rows = [r for r in rows if r["topic"] <= 12]
+    random.Random(1).shuffle(rows)
+    c = StoryClusterer()
+    for i, r in enumerate(rows):
+        c.assign(f"d{i}", None, r["text"], None)
+    labels = [r["event"] for r in rows]
+    before = [c.story_of(f"d{i}") for i in range(len(rows))]
+    moves = c.refine()
+    after = [c.story_of(f"d{i}") for i in range(len(rows))]
+    assert moves and all(before[int(d[1:])] == old and after[int(d[1:])] == new for d, old, new in moves)
+    assert _bcubed_f1(labels, after) >= _bcubed_f1(labels, before) + 0.03
+    assert _bcubed_f1(labels, after) >= 0.88
+    # the stories stay consistent: every article in exactly one live story
+    live = set(after)
+    assert sum(len(c.members(s)) for s in live) == len(rows) and len(c) == len(live)
+    for s in live:
+        m = c.members(s)
+        assert all(c.story_of(d) == s for d in m) and c.central_article(s) in m
+    for gone, kept in c.pop_merges():
+        assert gone not in live and c.resolve(gone) in live
+    restored = StoryClusterer.from_bytes(c.to_bytes())
+    assert [restored.story_of(f"d{i}") for i in range(len(rows))] == after
+    assert restored.to_bytes() == c.to_bytes()
+    # the online path goes on from the refined state
+    sid, _ = c.assign("late", None, rows[0]["text"], None)
+    assert sid == c.story_of("d0")
+
+
+def test_refine_is_a_no_op_below_its_minimum_and_memory_is_bounded():
+    c = StoryClusterer(ClusterConfig(refine_docs=10))
+    for d in _stream():
+        c.assign(*d)
+    assert len(c._recent) == 10
+    assert c.refine() == []  # 10 kept articles < refine_min_docs
+    off = StoryClusterer(ClusterConfig(refine_docs=0))
+    off.assign("a1", *QUAKE_A1, None)
+    assert off._recent == {} and off.refine() == []
+
+
+def test_refine_regroups_a_synthetic_stream():
+    cfg = ClusterConfig(refine_min_docs=20)
+    c = StoryClusterer(cfg)
+    docs = _stream(n_events=12, per_event=4)
+    for d in docs:
+        c.assign(*d)
+    c.refine()
+    truth = [d[0].split("_")[0] for d in docs]
+    assert _bcubed_f1(truth, [c.story_of(d[0]) for d in docs]) >= 0.9
+
+
+def test_tokenising_names_numbers_and_sentences():
+    f = featurize(None, "Police said. Smith, Jones and Anna Bell met 2,500 fans in Los Angeles.\nReuters")
+    assert "@smith" not in f  # a lone capitalised word opening a sentence
+    assert f["@jones"] == 2.0 and f["@anna bell"] == 2.0 and f["@los angeles"] == 2.0
+    assert "@jones anna" not in f and "@smith jones" not in f  # punctuation and stop words end names
+    assert f["#2500"] == 1.0 and "reuter" in f and "@reuters" not in f  # a new line starts a sentence
+    t = featurize("Quake: 12 dead", "Twelve died.")
+    assert t["quak"] == 2.0 and t["#12"] == 2.0 and t["die"] == 1.0

@@ -54,7 +54,7 @@ class Poller(threading.Thread):
         super().__init__(daemon=True)
         self.db, self.snapshot = db, snapshot
         self.stop = threading.Event()
-        self.polls = self.views = self.vanished = 0
+        self.polls = self.views = self.vanished = self.torn = 0
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -95,6 +95,7 @@ class Poller(threading.Thread):
                         assert not self.snapshot, f"passage points at {aid}, not in the story's articles"
             for u in v["unique"]:
                 assert 0 <= u["start"] < u["end"] <= len(texts[u["article"]])
+            self.torn += v["story"]["n_articles"] != len(v["articles"])
             if self.snapshot:
                 assert v["story"]["n_articles"] == len(v["articles"]) >= 1
                 assert n_articles >= len(v["articles"])
@@ -132,7 +133,8 @@ def test_two_writers_and_readers_lose_nothing(tmp_path):
         assert r.polls >= 3 and r.views >= 1, (r.polls, r.views)
     print(f"\nconcurrency: 2 writers, {len(ids)} articles, 0 lost, 0 duplicated; readers made "
           f"{readers[0].polls} snapshot polls ({readers[0].views} story views) and {readers[1].polls} plain polls "
-          f"({readers[1].views} views, {readers[1].vanished} stories merged away mid-read)")
+          f"({readers[1].views} views, {readers[1].vanished} stories merged away mid-read, {readers[1].torn} views "
+          f"whose count and article list disagree)")
 
 
 @pytest.mark.slow

@@ -256,7 +256,7 @@ QUOTE_BITS = ['"We will not wait,"', "the mayor said", ".", "“It is over,”",
 quote_text = st.lists(st.sampled_from(QUOTE_BITS) | st.text(max_size=10), max_size=30).map(" ".join)
 
 
-@cfg(12)
+@cfg(25)
 @given(quote_text)
 def test_extract_quotes_spans_inside_text(text):
     try:

@@ -20,8 +20,20 @@ fragments are a common failure of single-pass clustering).
 >>> len(c)
 1
 
+An optional second pass, :meth:`StoryClusterer.refine`, re-clusters the most
+recent articles offline: each is linked to its three nearest articles (cosine
+of the same vectors, times the time decay) and Louvain communities of that graph
+become the stories. Nearest neighbours are nearly always the same event even
+where two events of one kind share names, places and wording (their centroids
+blur; their closest articles do not), so the pass mainly splits such stories.
+It never runs inside :meth:`~StoryClusterer.assign`.
+
+Tokenising is one ``re.findall`` over the text; each distinct token is
+classified and stemmed once and remembered (a bounded dictionary).
+
 The default path uses no neural model: only regular expressions, a Snowball
-stemmer (PyStemmer) and dictionaries.
+stemmer (PyStemmer), dictionaries, and (for ``refine`` only) scipy sparse
+products and networkx's Louvain.
 """
 from __future__ import annotations
 
@@ -354,7 +366,7 @@ class StoryClusterer:
 
     def __init__(self, config: ClusterConfig | None = None):
         self.config = config or ClusterConfig()
-        self._df: dict[str, int] = {}
+        self._df: Counter = Counter()
         self._ndocs = 0
         self._next = 1
         self._stories: dict[str, _Story] = {}
@@ -423,17 +435,18 @@ class StoryClusterer:
             self._add(st, doc_id, doc, day)
             return sid, sim
 
-        scored = self._score(doc, day)
+        qterms = self._query_terms(doc)
+        scored = self._score(doc, day, qterms)
         if scored and scored[0][0] >= cfg.threshold:
             sim, st = scored[0]
-            self._add(st, doc_id, doc, day)
+            self._add(st, doc_id, doc, day, qterms)
             for sim2, other in scored[1:]:
                 if sim2 < cfg.merge_threshold:
                     break
                 st = self._merge(st, other)
             return st.sid, sim
         st = self._new_story()
-        self._add(st, doc_id, doc, day)
+        self._add(st, doc_id, doc, day, qterms)
         return st.sid, 0.0
 
     def story_of(self, doc_id: str) -> str:
@@ -608,7 +621,7 @@ class StoryClusterer:
             raise ValidationError(f"story clusterer snapshot is not in format {_FORMAT!r}; rebuild it")
         known = {f.name for f in fields(ClusterConfig)}
         c = cls(ClusterConfig(**{k: v for k, v in state["config"].items() if k in known}))
-        c._df = state["df"]
+        c._df = Counter(state["df"])
         c._ndocs = state["ndocs"]
         c._next = state["next"]
         c._alias = state["alias"]
@@ -646,9 +659,7 @@ class StoryClusterer:
         cfg = self.config
         raw = featurize(title, text, cfg)
         df = self._df
-        get = df.get
-        for t in raw:
-            df[t] = get(t, 0) + 1
+        df.update(raw.keys())  # Counter: counts in C
         self._ndocs = n = self._ndocs + 1
         log = math.log
         base = log(n + 1) + 1.0
@@ -745,11 +756,11 @@ class StoryClusterer:
             items = [kv for kv in doc.items() if df.get(kv[0], 0) <= cut]
         return [t for t, _ in heapq.nlargest(cfg.query_terms, items, key=itemgetter(1))]
 
-    def _score(self, doc: dict[str, float], day: int | None) -> list[tuple[float, _Story]]:
+    def _score(self, doc: dict[str, float], day: int | None, qterms: list[str]) -> list[tuple[float, _Story]]:
         cfg = self.config
         counts: Counter = Counter()
         post = self._post
-        for t in self._query_terms(doc):
+        for t in qterms:
             plist = post.get(t)
             if plist:
                 counts.update(plist)  # stories sharing more of the rarest terms come first
@@ -761,7 +772,7 @@ class StoryClusterer:
             if sid in alias:  # posting lists keep merged ids; resolve lazily
                 sid = self.resolve(sid)
             hits[sid] = hits.get(sid, 0) + k
-        cands = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_candidates]
+        cands = heapq.nlargest(cfg.max_candidates, hits.items(), key=itemgetter(1))
         out = []
         window = cfg.window_days
         for sid, _ in cands:
@@ -815,10 +826,10 @@ class StoryClusterer:
         out.sort(key=lambda x: (-x[0], x[1].sid))
         return out
 
-    def _index(self, st: _Story, doc: dict[str, float]) -> None:
+    def _index(self, st: _Story, qterms: list[str]) -> None:
         cap = self.config.max_postings
         sid = st.sid
-        for t in self._query_terms(doc):
+        for t in qterms:
             plist = self._post.get(t)
             if plist is None:
                 self._post[t] = [sid]
@@ -833,7 +844,9 @@ class StoryClusterer:
             if len(plist) > cap:
                 del plist[0]
 
-    def _add(self, st: _Story, doc_id: str, doc: dict[str, float], day: int | None) -> None:
+    def _add(
+        self, st: _Story, doc_id: str, doc: dict[str, float], day: int | None, qterms: list[str] | None = None
+    ) -> None:
         cfg = self.config
         v = st.vec
         dot = 0.0
@@ -857,7 +870,7 @@ class StoryClusterer:
             st.first = day if st.first is None else min(st.first, day)
             st.last = day if st.last is None else max(st.last, day)
         self._doc_story[doc_id] = st.sid
-        self._index(st, doc)
+        self._index(st, self._query_terms(doc) if qterms is None else qterms)
         self._update_pool(st, doc_id, doc)
 
     def _prune(self, st: _Story) -> None:

@@ -134,12 +134,15 @@ def story_event(
 
 def story_view(store: Store, story_id: str, with_quotes: bool = True, with_event: bool = True) -> dict:
     """Everything the report and the web desk show for one story."""
-    story = store.story(story_id)
-    sid = story["id"]
-    arts = list(store.articles(story_id=sid))
-    arts.sort(key=lambda a: (a.published or "9999", a.seq or 0))
-    texts = {a.id: a.text for a in arts}
-    shared, unique = story_passages(store, sid, texts)
+    with store.transaction(immediate=False):  # one consistent snapshot while writers commit
+        story = store.story(story_id)
+        sid = story["id"]
+        arts = list(store.articles(story_id=sid))
+        arts.sort(key=lambda a: (a.published or "9999", a.seq or 0))
+        texts = {a.id: a.text for a in arts}
+        shared, unique = story_passages(store, sid, texts)
+        reuse = store.reuse(sid)
+        timeline = store.story_timeline(sid)
     art_dicts = [
         {
             "id": a.id, "outlet": a.outlet, "title": a.title, "published": a.published, "url": a.url,
@@ -157,8 +160,8 @@ def story_view(store: Store, story_id: str, with_quotes: bool = True, with_event
         "articles": art_dicts,
         "passages": shared,
         "unique": unique,
-        "reuse": store.reuse(sid),
-        "timeline": store.story_timeline(sid),
+        "reuse": reuse,
+        "timeline": timeline,
         "quotes": [],
         "event": None,
     }

@@ -181,6 +181,18 @@ _HONORIFICS = frozenset(
 # --------------------------------------------------------------------------- text units
 
 _DQ = "\"“”„«»″"
+# "''" (two apostrophes, the New York Times style) is a double quote mark too: the mark view of a text
+# writes it as '"' plus this filler, so that every mark is one character at its first position
+_FILL = "\ue000"
+
+
+def _mark_view(text: str) -> str:
+    return text.replace("''", '"' + _FILL) if "''" in text else text
+
+
+def _mark_end(view: str, i: int) -> int:
+    """Offset just past the quote mark at ``i``."""
+    return i + 2 if i + 1 < len(view) and view[i + 1] == _FILL else i + 1
 _OPENERS = "“„«"
 _CLOSERS = "”»"
 _SENT_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
@@ -288,7 +300,8 @@ def _sentences(text: str, ps: int, pe: int) -> list[tuple[int, int]]:
 def _mark_role(text: str, i: int, ps: int, pe: int) -> str:
     ch = text[i]
     prev = text[i - 1] if i > ps else " "
-    nxt = text[i + 1] if i + 1 < pe else " "
+    j = _mark_end(text, i)
+    nxt = text[j] if j < pe else " "
     if ch in _OPENERS:
         # a typo'd opener used as a closer: 'here,“ said Jim'
         if ch == "“" and not prev.isspace() and prev in ",.?!" and (nxt.isspace() or i + 1 >= pe):
@@ -337,7 +350,7 @@ def _quote_segments(text: str, paras: list[tuple[int, int]]) -> list[_Seg]:
                 segs.append(seg)  # unbalanced: close it at the paragraph end
     # trim the inside of each segment
     for s in segs:
-        while s.start < s.end and text[s.start].isspace():
+        while s.start < s.end and (text[s.start].isspace() or text[s.start] == _FILL):
             s.start += 1
         while s.end > s.start and (text[s.end - 1].isspace() or text[s.end - 1] in ",;:"):
             s.end -= 1
@@ -346,7 +359,7 @@ def _quote_segments(text: str, paras: list[tuple[int, int]]) -> list[_Seg]:
 
 def _needs_parse(text: str, s: int, e: int) -> bool:
     chunk = text[s:e]
-    if any(c in chunk for c in _DQ) or ":" in chunk:
+    if any(c in chunk for c in _DQ) or ":" in chunk or "''" in chunk:
         return True
     low = chunk.lower()
     if "according to" in low:
@@ -515,7 +528,7 @@ def _content_tokens(verb, lemma: str):
             acc = [t.i for t in toks if t.lower_ == "according" and t.i > c.i]
             if acc:
                 toks = [t for t in toks if t.i < acc[0]]
-            while toks and toks[-1].is_punct and toks[-1].text not in _DQ:
+            while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
                 toks.pop()
             return toks or None
     for c in verb.children:
@@ -531,7 +544,8 @@ class _Article:
     def __init__(self, text: str):
         self.text = text
         self.paras = _paragraphs(text)
-        self.segs = _quote_segments(text, self.paras)
+        self.qv = _mark_view(text)  # same length as text; "''" seen as one mark
+        self.segs = _quote_segments(self.qv, self.paras)
         self.units: list[_Unit] = []
         for pi, (ps, pe) in enumerate(self.paras):
             for s, e in _sentences(text, ps, pe):
@@ -660,7 +674,7 @@ class _Article:
         for g in self.segs:
             if g.used or g.para != para:
                 continue
-            if g.close_mark is not None and g.close_mark < lo and not text[g.close_mark + 1:lo].strip(" ,.—–-\n"):
+            if g.close_mark is not None and g.close_mark < lo and not text[_mark_end(self.qv, g.close_mark):lo].strip(" ,.—–-\n"):
                 return g
             if g.open_mark is not None and g.open_mark >= hi:
                 gap = text[hi:g.open_mark]
@@ -798,7 +812,7 @@ class _Article:
                 # keep marks balanced: take the closing mark of a quote that opens inside
                 last = max(segs, key=lambda g: g.end) if segs else None
                 if last is not None and last.close_mark is not None and last.close_mark >= e - 1:
-                    e = last.close_mark + 1
+                    e = _mark_end(self.qv, last.close_mark)
                 first = min(segs, key=lambda g: g.start) if segs else None
                 if first is not None and first.open_mark is not None and first.open_mark < s:
                     s = first.open_mark
@@ -831,7 +845,8 @@ class _Article:
                             key=lambda a: -a.end):
                 gap_s, gap_e = a.end, (g.open_mark if g.open_mark is not None else g.start)
                 gap = text[gap_s:gap_e]
-                if any(c in gap for c in _DQ.replace('"', "")) or gap.count('"') > 1:
+                gapv = self.qv[gap_s:gap_e]
+                if any(c in gapv for c in _DQ.replace('"', "")) or gapv.count('"') > 1:
                     if any(h.start >= gap_s and h.end <= gap_e for h in self.segs):
                         break
                 inside = lambda sp: sp is not None and gap_s <= sp[0] and sp[1] <= gap_e  # noqa: E731
