@@ -211,7 +211,11 @@ def parse_loose_date(s: str) -> str | None:
 
         if not re.search(r"\d{4}", s):
             return None
-        return dparser.parse(s, fuzzy=True, default=None).date().isoformat()  # type: ignore[arg-type]
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown time-zone names are irrelevant for a date
+            return dparser.parse(s, fuzzy=True, default=None).date().isoformat()  # type: ignore[arg-type]
     except (ValueError, OverflowError, TypeError):
         return None
 

@@ -80,12 +80,14 @@ class Pipeline:
         align_limit: int = 8,
         learn_chrome: bool = True,
         batch_size: int = 256,
+        refine: bool = True,
     ):
         self.store = store
         self.extract = extract
         self.align_limit = align_limit
         self.learn_chrome = learn_chrome
         self.batch_size = batch_size
+        self.refine = refine
         self.dedup: DedupIndex | None = None
         self.clusterer: StoryClusterer | None = None
         self.state_seq = 0
@@ -208,6 +210,8 @@ class Pipeline:
                 self.add_docs(batch, stats, on_failure)
                 if progress:
                     progress(len(batch))
+            if self.refine:
+                self.apply_refine()
             if self.extract:
                 self.analyse_pending()
             self.save_state()
@@ -327,6 +331,54 @@ class Pipeline:
         else:
             self._touch_story(sid, seq, art)
 
+    def apply_refine(self) -> int:
+        """Run the clusterer's second pass over recent articles and move stored articles to match.
+
+        Articles that change story lose their passages with articles of the old story and are
+        aligned with articles of the new one; emptied stories go. Returns how many moved."""
+        moves = self.clusterer.refine()
+        merges = self.clusterer.pop_merges()
+        if not moves and not merges:
+            return 0
+        st = self.store
+        db = st.db
+        seq = self.state_seq
+        with st.transaction():
+            touched: set[str] = set()
+            for doc_id, old, new in moves:
+                db.execute("UPDATE articles SET story_id=? WHERE id=?", (new, doc_id))
+                touched.update((old, new))
+            for gone, kept in merges:
+                self._merge_stories(gone, kept, seq)
+                touched.update((gone, kept))
+            for doc_id, _, new in moves:
+                new = self.clusterer.resolve(new)
+                # drop reuse and passages with articles that are no longer in the same story
+                for table in ("passages", "reuse"):
+                    db.execute(
+                        f"DELETE FROM {table} WHERE (article_a=? AND article_b NOT IN "
+                        f"(SELECT id FROM articles WHERE story_id=?)) OR (article_b=? AND article_a NOT IN "
+                        f"(SELECT id FROM articles WHERE story_id=?))",
+                        (doc_id, new, doc_id, new),
+                    )
+                db.execute("UPDATE passages SET story_id=? WHERE article_a=? OR article_b=?", (new, doc_id, doc_id))
+                db.execute("UPDATE reuse SET story_id=? WHERE article_a=? OR article_b=?", (new, doc_id, doc_id))
+                row = db.execute(
+                    "SELECT id, text, published, duplicate_of, duplicate_kind FROM articles WHERE id=?", (doc_id,)
+                ).fetchone()
+                art = Article(id=row[0], source="", raw_text="", text=row[1], published=row[2],
+                              duplicate_of=row[3], duplicate_kind=row[4], story_id=new)
+                self._align_new(art, skip=st.aligned_pairs(doc_id))
+            for sid in touched:
+                sid = self.clusterer.resolve(sid)
+                n = db.execute("SELECT COUNT(*) FROM articles WHERE story_id=?", (sid,)).fetchone()[0]
+                if n == 0:
+                    db.execute("DELETE FROM stories WHERE id=?", (sid,))
+                    db.execute("DELETE FROM events WHERE story_id=?", (sid,))
+                else:
+                    self._touch_story(sid, seq)
+        return len(moves)
+
     def _merge_stories(self, gone: str, kept: str, seq: int) -> None:
         db = self.store.db
         db.execute("UPDATE articles SET story_id=? WHERE story_id=?", (kept, gone))
@@ -349,7 +401,7 @@ class Pipeline:
         else:
             self.store.upsert_story(sid, label, central, seq)
 
-    def _align_new(self, art: Article) -> None:
+    def _align_new(self, art: Article, skip: set[str] = frozenset()) -> None:
         """Align a new article with the most relevant articles already in its story."""
         db = self.store.db
         rows = db.execute(
@@ -365,6 +417,8 @@ class Pipeline:
             if r:
                 partners[r[0]] = r
         for pid, ptext, ppub, _ in partners.values():
+            if pid in skip:
+                continue
             spans = _align.align_pair(ptext, art.text)
             share_a = _align.shared_share(ptext, [(s, e) for s, e, _, _, _ in spans])
             share_b = _align.shared_share(art.text, [(s, e) for _, _, s, e, _ in spans])

@@ -66,6 +66,7 @@ __all__ = [
     "run",
     "connected_components",
     "bcubed_f1",
+    "check_inputs",
 ]
 
 #: files Spark reads with its own Parquet reader
@@ -112,11 +113,12 @@ class RunStats:
         )
 
 
-def spark_session(master: str | None = "local[2]", app_name: str = "storylens", shuffle_partitions: int | None = None,
+def spark_session(master: str | None = "auto", app_name: str = "storylens", shuffle_partitions: int | None = None,
                   conf: dict | None = None):
     """A SparkSession for storylens (local mode binds the driver to 127.0.0.1).
 
-    ``master=None`` keeps what ``spark-submit`` set.  In local mode the Python workers run
+    ``master="auto"``: what ``spark-submit`` set when launched by it, else ``local[2]``;
+    ``None`` always keeps the configured master.  In local mode the Python workers run
     this very interpreter, so they see the same packages.
 
     >>> spark = spark_session("local[2]", shuffle_partitions=4)   # doctest: +SKIP
@@ -127,6 +129,8 @@ def spark_session(master: str | None = "local[2]", app_name: str = "storylens", 
     from pyspark.sql import SparkSession
 
     b = SparkSession.builder.appName(app_name)
+    if master == "auto":
+        master = None if os.environ.get("PYSPARK_GATEWAY_PORT") else "local[2]"
     if master:
         b = b.master(master)
         if master.startswith("local"):
@@ -141,6 +145,9 @@ def spark_session(master: str | None = "local[2]", app_name: str = "storylens", 
         b = b.config(k, str(v))
     spark = b.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    ckpt = spark.sparkContext.getConf().get("spark.checkpoint.dir", None)
+    if ckpt and not spark.sparkContext.getCheckpointDir():
+        spark.sparkContext.setCheckpointDir(ckpt)  # reliable lineage cuts (see _cut)
     return spark
 
 
@@ -652,6 +659,14 @@ def _quotes_fn(batches):
 
 # =========================================================================== driver
 
+def _cut(df):
+    """Materialise a DataFrame and cut its lineage (plans of the later stages stay small):
+    a reliable checkpoint when a checkpoint dir is set (clusters), else a local one."""
+    if df.sparkSession.sparkContext.getCheckpointDir():
+        return df.checkpoint(eager=True)
+    return df.localCheckpoint(eager=True)
+
+
 def _is_remote(uri: str) -> bool:
     return "://" in uri and not uri.startswith("file://")
 
@@ -677,7 +692,7 @@ def _read(spark, inputs: Sequence[str], fmt: str):
     """Raw documents (and read failures) with their arrival order."""
     from pyspark.sql import functions as F
 
-    from .read import ReadFailure, format_of, iter_files
+    from .read import ReadFailure, iter_files
 
     parts = []
     file_no = 0
@@ -706,7 +721,7 @@ def _read(spark, inputs: Sequence[str], fmt: str):
         for item in iter_files([_local(uri)]):
             if isinstance(item, ReadFailure):
                 failures.append(str(item))
-            elif format_of(item) is not None or _local(uri).is_file():
+            else:
                 file_no += 1
                 rows.append((file_no, str(item)))
         if not rows and failures and not _local(uri).exists():
@@ -791,6 +806,27 @@ def _day_blocks(spark, arts, block_articles: int):
     return spark.createDataFrame(rows, "day string, block long"), block + 1, False
 
 
+def check_inputs(inputs: Sequence[str] | str, fmt: str = "auto") -> list[str]:
+    """Check what a user gave before any Spark work starts (raises InputError).
+
+    >>> check_inputs(["/no/such/dir"])
+    Traceback (most recent call last):
+    ...
+    storylens.errors.InputError: /no/such/dir: no such file or folder; check the path
+    """
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    inputs = list(inputs)
+    if not inputs:
+        raise InputError("storylens spark run", "no input given; pass --input with a folder, file or URI")
+    if fmt not in ("auto", "parquet", "files"):
+        raise InputError(", ".join(inputs), f"unknown input format {fmt!r}; use auto, parquet or files")
+    for uri in inputs:
+        if not _is_remote(uri) and not _local(uri).exists():
+            raise InputError(uri, "no such file or folder; check the path")
+    return inputs
+
+
 def run(
     spark,
     inputs: Sequence[str] | str,
@@ -819,19 +855,13 @@ def run(
     >>> stats.stories                                                     # doctest: +SKIP
     1
     """
+    t0 = time.perf_counter()
+    inputs = check_inputs(inputs, fmt)
     _require_pyspark()
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    t0 = time.perf_counter()
-    if isinstance(inputs, str):
-        inputs = [inputs]
-    if not inputs:
-        raise InputError("storylens spark run", "no input given; pass --input with a folder, file or URI")
-    for uri in inputs:
-        if not _is_remote(uri) and not _local(uri).exists():
-            raise InputError(uri, "no such file or folder; check the path")
     stats = RunStats()
     out = output.rstrip("/")
     mark = [time.perf_counter()]
@@ -850,7 +880,7 @@ def run(
             .where("_r = 1").drop("_r"))
 
     # 2. clean
-    arts = _clean(spark, docs, learn_chrome).persist(StorageLevel.MEMORY_AND_DISK)
+    arts = _cut(_clean(spark, docs, learn_chrome))
     stats.articles = arts.count()
     raw.unpersist()
     done("read+clean")
@@ -859,7 +889,7 @@ def run(
 
     # 3. dedup
     matches = _dedup(spark, arts, rare_postings, min_shared)
-    arts = arts.join(matches, "id", "left").persist(StorageLevel.MEMORY_AND_DISK)
+    arts = _cut(arts.join(matches, "id", "left"))
     stats.duplicates = arts.where("duplicate_of IS NOT NULL").count()
     done("dedup")
     dup_edges = arts.where("duplicate_of IS NOT NULL").select(
@@ -869,7 +899,7 @@ def run(
     dup_comp = connected_components(dup_edges).join(
         arts.select(F.col("arrival").alias("comp"), F.col("id").alias("duplicate_group")), "comp").select(
         F.col("node").alias("arrival"), "duplicate_group")
-    arts = arts.join(dup_comp, "arrival", "left")
+    arts = _cut(arts.join(dup_comp, "arrival", "left"))
 
     # 4. stories: date blocks, clusterer per block, merges across blocks
     blocks, stats.blocks, single = _day_blocks(spark, arts, block_articles)
@@ -880,8 +910,8 @@ def run(
             F.broadcast(blocks), "day", "left").withColumn("block", F.coalesce("block", F.lit(-1))).drop("day")
         stats.blocks += barts.where("block = -1").limit(1).count()
     clustered = (barts.select("arrival", "id", "title", "text", "published", "duplicate_of", "block")
-                 .groupBy("block").applyInArrow(_cluster_block_fn, _CLUSTER_SCHEMA)
-                 .persist(StorageLevel.MEMORY_AND_DISK))
+                 .groupBy("block").applyInArrow(_cluster_block_fn, _CLUSTER_SCHEMA))
+    clustered = _cut(clustered)
     local = clustered.select("id", "local_story", "story_similarity")
     if single:
         story_of = local.select("id", F.col("local_story").alias("story_id"), "story_similarity")
@@ -911,8 +941,7 @@ def run(
         final = (names.join(rep.select(F.col("snode").alias("node"), "rep"), "node", "left")
                  .select("local_story", F.coalesce("rep", "local_story").alias("story_id")))
         story_of = local.join(final, "local_story").select("id", "story_id", "story_similarity")
-    arts = arts.join(story_of, "id").persist(StorageLevel.MEMORY_AND_DISK)
-    arts.count()
+    arts = _cut(arts.join(story_of, "id"))
     done("stories")
 
     # stories table: label and central article of the story's largest block-story
@@ -934,8 +963,7 @@ def run(
     story_rows = arts.select("story_id", "arrival", "id", "text", "published", "duplicate_of", "duplicate_kind")
     multi = arts.groupBy("story_id").count().where("count > 1").select("story_id")
     story_rows = story_rows.join(multi, "story_id")
-    aligned = (story_rows.groupBy("story_id").applyInArrow(_align_fn(align_limit), _ALIGNED_SCHEMA)
-               .persist(StorageLevel.MEMORY_AND_DISK))
+    aligned = _cut(story_rows.groupBy("story_id").applyInArrow(_align_fn(align_limit), _ALIGNED_SCHEMA))
     passages = aligned.where("tbl = 'passages'").select(*[c.split()[0] for c in _PASSAGE_SCHEMA.split(", ")])
     reuse = aligned.where("tbl = 'reuse'").select(*[c.split()[0] for c in _REUSE_SCHEMA.split(", ")])
 
@@ -956,8 +984,6 @@ def run(
         q.write.mode("overwrite").parquet(f"{out}/quotes")
         stats.quotes = spark.read.parquet(f"{out}/quotes").count()
         done("quotes")
-    for df in (arts, clustered, aligned):
-        df.unpersist()
     stats.seconds = time.perf_counter() - t0
     return stats
 

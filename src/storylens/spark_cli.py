@@ -2,6 +2,8 @@
 
 The lead wires it into the main command with ``app.add_typer(spark_app, name="spark")``.
 This module imports no PySpark at import time, so ``storylens --help`` works without it.
+It uses absolute imports so that the file itself can be given to ``spark-submit``
+(see docs/scaling.md, "Submitting to a cluster").
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from .errors import StorylensError
+from storylens.errors import StorylensError
 
 spark_app = typer.Typer(
     help="Run the pipeline on Apache Spark and write Parquet tables (articles, stories, passages, reuse, quotes).",
@@ -32,8 +34,8 @@ def run_cmd(
                                     ".txt .html .jsonl .warc(.gz) files, or Parquet with a 'text' column."),
     output: str = typer.Option(..., "--output", "-o", help="Folder or URI to write the Parquet tables under."),
     master: Optional[str] = typer.Option(
-        "local[2]", "--master", help="Spark master (local[N], yarn, spark://host:7077, k8s://...); "
-        "'' keeps what spark-submit set."),
+        None, "--master", help="Spark master (local[N], yarn, spark://host:7077, k8s://...) "
+        "[default: what spark-submit set, else local[2]]."),
     fmt: str = typer.Option("auto", "--format", help="Input format: auto, parquet or files."),
     quotes: bool = typer.Option(False, "--quotes/--no-quotes", help="Also extract quotes (needs the spaCy model "
                                 "on every executor)."),
@@ -45,11 +47,10 @@ def run_cmd(
 ) -> None:
     """Read articles, find copies and stories, align passages; write Parquet under --output."""
     try:
-        from .spark import run, spark_session
+        from storylens.spark import check_inputs, run, spark_session
 
-        if fmt not in ("auto", "parquet", "files"):
-            raise StorylensError(f"unknown --format {fmt!r}; use auto, parquet or files")
-        spark = spark_session(master or None, shuffle_partitions=shuffle_partitions)
+        check_inputs(input, fmt)
+        spark = spark_session(master or "auto", shuffle_partitions=shuffle_partitions)
         stats = run(spark, input, output, fmt=fmt, quotes=quotes, block_articles=block_articles)
     except StorylensError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -45,6 +45,12 @@ REPORTING_VERBS = frozenset(
     post tweete speculate wonder hope fear expect predict propose plan acknowledge reiterate repeat
     describe call condemn denounce accuse criticize criticise praise blame dismiss reject welcome
     question insinuate imply point explain assure inform announce""".split()
+) | frozenset(
+    # PolNeAR's long tail: stances, findings, wishes and plans count as attributions too
+    """show find want prefer seek learn endorse support back oppose defend favor favour recommend
+    mention discuss cite highlight express reveal feel refuse decline aim decide vow
+    remember reference refer talk speak push advocate worry object insist criticise praise thank
+    acknowledge concede""".split()
 )
 # verbs whose content counts only when it holds quote marks ("called it a 'disaster'")
 _EVALUATIVE = frozenset(
@@ -53,11 +59,27 @@ _EVALUATIVE = frozenset(
 # verbs whose object is the listener, not the content
 _LISTENER_OBJ = frozenset("tell ask inform assure urge warn".split())
 # verbs that take an infinitive as their content ("promised to ...")
-_XCOMP_OK = frozenset("promise vow pledge threaten urge ask plan hope expect agree demand warn tell call".split())
+_XCOMP_OK = frozenset("promise vow pledge threaten urge ask plan hope expect agree demand warn tell call want "
+                      "seek refuse decline aim decide prefer push advocate".split())
+# verbs whose direct object is the content ("endorsed Cruz", "showed Clinton with a lead")
+_OBJ_CUES = frozenset(
+    """show find want prefer seek learn endorse support back oppose defend favor favour recommend
+    mention discuss cite highlight express reveal feel criticize criticise praise condemn denounce
+    blame accuse welcome reject dismiss question announce propose deny admit acknowledge concede predict
+    expect confirm report describe recall reiterate stress emphasize emphasise thank""".split()
+)
+# verb + preposition cues: the object of the preposition is the content ("called for", "referring to")
+_PREP_CUES = {
+    "call": ("for",), "refer": ("to",), "point": ("to",), "talk": ("about",), "speak": ("about", "of"),
+    "ask": ("about",), "push": ("for",), "advocate": ("for",), "argue": ("for", "against"),
+    "complain": ("about",), "worry": ("about",), "warn": ("of", "about", "against"), "object": ("to",),
+    "comment": ("on",), "insist": ("on",), "write": ("about",), "joke": ("about",), "testify": ("about",),
+}
 
 _IRREGULAR = {
     "say": ["said"], "tell": ["told"], "write": ["wrote", "written"], "think": ["thought"],
-    "hold": ["held"], "speak": ["spoke", "spoken"], "tweet": ["tweeted"], "tweete": ["tweeted"],
+    "hold": ["held"], "speak": ["spoke", "spoken"], "find": ["found"], "show": ["shown"],
+    "seek": ["sought"], "know": ["knew", "known"], "feel": ["felt"], "learn": ["learnt"], "tweet": ["tweeted"], "tweete": ["tweeted"],
 }
 
 
@@ -599,6 +621,7 @@ class _Article:
 
     def _verb(self, unit: _Unit, doc, tok, lemma: str) -> None:
         text, base = self.text, unit.start
+        self._base = base
         subj = _subject(tok)
         cue_s = base + tok.idx
         cue_e = cue_s + len(tok.text)
@@ -612,6 +635,8 @@ class _Article:
             first = min([t.i for t in tok.subtree])
             if first > 0:
                 cs, ce = base + doc[0].idx, base + doc[first - 1].idx + len(doc[first - 1].text)
+        if cs is None:
+            cs, ce = self._object_content(doc, tok, lemma)
         if cs is None:
             skip = set()
             for c in tok.children:
@@ -665,6 +690,32 @@ class _Article:
             else:
                 ce = cue_s
         self._add(unit, tok.text, (cue_s, cue_e), spk, cs, ce)
+
+    def _object_content(self, doc, tok, lemma: str):
+        """Content of an object-taking cue: its direct object or a cue preposition's object."""
+        obj = None
+        if lemma in _OBJ_CUES:
+            obj = next((c for c in tok.children if c.dep_ in ("dobj", "attr", "oprd") and c.i > tok.i), None)
+        if obj is None and lemma in _PREP_CUES:
+            for c in tok.children:
+                if c.dep_ in ("prep", "prt") and c.i > tok.i and c.lower_ in _PREP_CUES[lemma]:
+                    obj = next((d for d in c.children if d.dep_ in ("pobj", "pcomp")), None)
+                    if obj is not None:
+                        break
+        if obj is None or obj.pos_ == "PRON" and obj.i == obj.right_edge.i:
+            return None, None
+        # the object and what follows it under the verb ("Clinton taking a lead"), up to a clause break
+        end = obj.right_edge.i
+        for c in tok.children:
+            if c.i > end and c.dep_ in ("xcomp", "ccomp", "oprd", "acomp") and c.i == end + 1:
+                end = c.right_edge.i
+        toks = list(doc[obj.left_edge.i:end + 1])
+        while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
+            toks.pop()
+        if not toks:
+            return None, None
+        b = self._base
+        return b + toks[0].idx, b + toks[-1].idx + len(toks[-1].text)
 
     def _adjacent_seg(self, cue_s: int, cue_e: int, spk_span) -> _Seg | None:
         lo = min(cue_s, spk_span[0]) if spk_span else cue_s
@@ -911,6 +962,19 @@ class _Article:
             for g in ch:
                 g.used = True
 
+    def _name_before(self, pos: int) -> str | None:
+        """The nearest two- or three-word capitalised name in the three paragraphs before ``pos``."""
+        pi = self._para_of(pos)
+        lo = self.paras[max(0, pi - 3)][0] if pi >= 0 else 0
+        best = None
+        for m in _NAME_RE.finditer(self.text, lo, pos):
+            words = m.group(0).split()
+            while words and words[0].lower().rstrip(".") in _NOT_NAME:
+                words = words[1:]
+            if len(words) >= 2 and not any(w.lower() in _ORG_HEADS for w in words):
+                best = " ".join(words)
+        return best
+
     def _resolve(self) -> None:
         """Canonical speakers: surnames to full names, pronouns and roles to earlier speakers."""
         names = [n for _, n in self.persons] + [a.canonical for a in self.atts if a.spk_type == "PERSON" and a.canonical]
@@ -974,6 +1038,10 @@ class _Article:
                         if prior:
                             o, n = max(prior)
                             best = (o, "PERSON", expand(n) or n, None, False)
+                    if best is None:  # the name sits in a sentence that was not parsed
+                        n = self._name_before(pos)
+                        if n:
+                            best = (pos, "PERSON", expand(n) or n, None, False)
                 else:
                     best = max(cands, key=lambda m: m[0], default=None)
                 if best is not None:
@@ -987,6 +1055,15 @@ class _Article:
                     if m[0] < pos and m[4] and m[1] == "PERSON" and m[3] and head in m[3].lower():
                         a.canonical, a.role = m[2], m[3]
                         break
+
+
+_NAME_RE = re.compile(r"\b(?:[A-Z][a-z]+\.? ){1,3}[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+_NOT_NAME = frozenset(
+    "the a an in on at for and but if when while after before as this that these those it he she they we "
+    "his her their our mr mrs ms dr sen rep gov gen president senator secretary former new last first "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
+) | _TITLES
 
 
 def _check(text) -> None:

@@ -1,0 +1,202 @@
+"""storylens on Spark (local[2]) gives the single-machine answers: same duplicates, same stories.
+
+One Spark run over the seeds, the demo corpus and a synthetic corpus with planted copies
+(module fixture), compared article by article with ``Pipeline`` over a temp SQLite db on
+the same input; one more run with small date blocks checks the cross-block merge path.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "src" / "storylens" / "data" / "demo"
+
+pytestmark = pytest.mark.spark
+
+
+def _spark_missing() -> str | None:
+    try:
+        import pandas  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError as e:
+        return f"pyspark with pandas is not installed ({e.name}); pip install 'storylens[spark]'"
+    if not shutil.which("java"):
+        return "java is not on PATH; the Spark tests need a JDK"
+    return None
+
+
+_MISSING = _spark_missing()
+needs_spark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+
+
+def _synth(tmp: Path, n: int, seed: int):
+    sys.path.insert(0, str(REPO))
+    from bench.synth import make_corpus
+
+    c = make_corpus(n, seed=seed)
+    (tmp / "synth").mkdir(parents=True, exist_ok=True)
+    with open(tmp / "synth" / "synth.jsonl", "w", encoding="utf-8") as f:
+        for d in c.docs:
+            f.write(json.dumps({"id": d.id, "title": d.title, "outlet": d.outlet, "published": d.published,
+                                "text": d.text}) + "\n")
+    return c, str(tmp / "synth")
+
+
+def _single_machine(db: Path, inputs):
+    from storylens.pipeline import Pipeline
+    from storylens.store import Store
+
+    p = Pipeline(Store(str(db)), extract=False)
+    p.ingest(inputs)
+    rows = p.store.db.execute("SELECT id, story_id, duplicate_of FROM articles").fetchall()
+    p.store.close()
+    return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}
+
+
+def _partition(assign: dict[str, str], only=None) -> set[frozenset]:
+    groups: dict[str, set] = {}
+    for k, v in assign.items():
+        if only is None or k in only:
+            groups.setdefault(v, set()).add(k)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if _MISSING:
+        pytest.skip(_MISSING)
+    from storylens.spark import spark_session
+
+    s = spark_session("local[2]", shuffle_partitions=2)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def combined(spark, seeds_dir, tmp_path_factory):
+    """One Spark run and one Pipeline run over seeds + demo (when present) + synthetic."""
+    from storylens.spark import read_duplicates, read_partition, run
+
+    tmp = tmp_path_factory.mktemp("spark")
+    corpus, synth_dir = _synth(tmp, 1200, seed=0)
+    inputs = [str(seeds_dir)] + ([str(DEMO)] if DEMO.is_dir() else []) + [synth_dir]
+    stats = run(spark, inputs, str(tmp / "out"))
+    ref_story, ref_dup = _single_machine(tmp / "single.db", inputs)
+    return {
+        "stats": stats, "corpus": corpus, "out": tmp / "out", "ref_story": ref_story, "ref_dup": ref_dup,
+        "story": read_partition(tmp / "out"), "dup": read_duplicates(tmp / "out"),
+    }
+
+
+def test_user_errors_are_one_sentence(tmp_path):
+    from storylens.errors import StorylensError
+    from storylens.spark import run
+
+    with pytest.raises(StorylensError, match="no such file or folder"):
+        run(None, [str(tmp_path / "absent")], str(tmp_path / "out"))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text('{"text": "x"}\n')
+    with pytest.raises(StorylensError, match="unknown input format 'csv'"):
+        run(None, [str(tmp_path / "in")], str(tmp_path / "out"), fmt="csv")
+    with pytest.raises(StorylensError, match="no input given"):
+        run(None, [], str(tmp_path / "out"))
+
+
+def test_cli_names_missing_input(tmp_path):
+    from typer.testing import CliRunner
+
+    from storylens.spark_cli import spark_app
+
+    r = CliRunner().invoke(spark_app, ["run", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert "no such file or folder" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(spark_app, ["run", "-i", str(tmp_path), "-o", str(tmp_path / "o"), "--format", "xml"])
+    assert r.exit_code == 2 and "unknown input format 'xml'" in r.output
+
+
+@needs_spark
+def test_connected_components(spark):
+    from storylens.spark import connected_components
+
+    edges = [(1, 2), (2, 3), (3, 4), (9, 4), (20, 21), (30, 31), (31, 32), (32, 20)]
+    cc = connected_components(spark.createDataFrame(edges, "src long, dst long"))
+    got = dict(map(tuple, cc.collect()))
+    assert got == {1: 1, 2: 1, 3: 1, 4: 1, 9: 1, 20: 20, 21: 20, 30: 20, 31: 20, 32: 20}
+
+
+@needs_spark
+def test_same_duplicates_as_single_machine(combined):
+    assert set(combined["dup"]) == set(combined["ref_dup"])
+    diff = {k: (combined["dup"][k], v) for k, v in combined["ref_dup"].items() if combined["dup"][k] != v}
+    assert diff == {}
+    assert combined["stats"].duplicates == sum(v is not None for v in combined["ref_dup"].values()) > 0
+
+
+@needs_spark
+def test_synthetic_every_planted_duplicate_found(combined):
+    corpus, dup = combined["corpus"], combined["dup"]
+    missed = [p for p in corpus.pairs if dup.get(p.copy) is None]
+    assert corpus.pairs and missed == []
+    # and the copy points into the planted group (its source, or an earlier copy of it)
+    wrong = [p for p in corpus.pairs if corpus.groups.get(dup[p.copy]) != corpus.groups[p.copy]]
+    assert wrong == []
+
+
+@needs_spark
+def test_same_story_partition_as_single_machine(combined):
+    assert _partition(combined["story"]) == _partition(combined["ref_story"])
+
+
+@needs_spark
+def test_seeds_one_story_and_passages(combined, seed_texts):
+    import pyarrow.parquet as pq
+
+    arts = pq.read_table(str(combined["out"] / "articles")).to_pylist()
+    seeds = [a for a in arts if Path(a["source"].split(":")[0]).parent.name == "seeds"]
+    assert len(seeds) == 2 and len({a["story_id"] for a in seeds}) == 1
+    passages = pq.read_table(str(combined["out"] / "passages")).to_pylist()
+    sid = seeds[0]["story_id"]
+    shared = [p for p in passages if p["story_id"] == sid and p["kind"] == "shared"]
+    texts = {a["id"]: a["text"] for a in seeds}
+    assert shared
+    for p in shared:  # spans are inside their texts and cover the same words
+        a, b = texts[p["article_a"]], texts[p["article_b"]]
+        assert 0 <= p["start_a"] < p["end_a"] <= len(a) and 0 <= p["start_b"] < p["end_b"] <= len(b)
+    stories = {s["story_id"]: s for s in pq.read_table(str(combined["out"] / "stories")).to_pylist()}
+    assert stories[sid]["n_articles"] == 2 and len(stories[sid]["outlets"]) == 2
+
+
+@needs_spark
+def test_demo_corpus_partition(combined):
+    if not DEMO.is_dir():
+        pytest.skip(f"{DEMO} is not there yet (being written by another engineer)")
+    demo = {k for k, v in combined["story"].items() if k in combined["ref_story"]}
+    arts_src = combined["out"] / "articles"
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(str(arts_src), columns=["id", "source"]).to_pylist()
+    demo = {r["id"] for r in t if str(DEMO) in r["source"]}
+    assert demo
+    assert _partition(combined["story"], demo) == _partition(combined["ref_story"], demo)
+
+
+@needs_spark
+@pytest.mark.slow
+def test_date_blocks_merge_back(spark, tmp_path):
+    """Small date blocks: same copies; stories within BCubed F1 0.99 of the single machine."""
+    from storylens.spark import bcubed_f1, read_duplicates, read_partition, run
+
+    corpus, synth_dir = _synth(tmp_path, 900, seed=1)
+    stats = run(spark, [synth_dir], str(tmp_path / "out"), block_articles=200)
+    assert stats.blocks >= 4
+    ref_story, ref_dup = _single_machine(tmp_path / "single.db", [synth_dir])
+    dup = read_duplicates(tmp_path / "out")
+    # DedupIndex itself can flip a pair that sits exactly on the containment bar depending on
+    # unrelated articles in the index (reported to the lead); allow 0.2 % such articles
+    assert sum(dup[k] != v for k, v in ref_dup.items()) <= max(1, len(ref_dup) // 500)
+    assert bcubed_f1(ref_story, read_partition(tmp_path / "out")) >= 0.99
