@@ -1,12 +1,14 @@
 """Quote attribution on PolNeAR: storylens.extract.quotes against textacy's direct_quotations.
 
 Run:  .venv/bin/python bench/quotes.py [--split train|dev|both] [--limit N] [--no-textacy] [--n-process 2]
+      [--speed600 N] [--legacy-direct]
 
 Data: ../shared/datasets/polnear/{train,dev} (see the README there). Texts are read with
 ``open(path, encoding="utf-8", newline="")`` so that offsets match the gold spans.
 
 Measures, per system and per gold subset:
-- ``direct``: gold attributions whose content holds a double quote mark, against
+- ``direct``: gold attributions whose content holds a double quote mark (``''``, the New York
+  Times' two apostrophes, counts as one unless ``--legacy-direct``), against
   predictions of kind direct or mixed (textacy: all its predictions);
 - ``all``: every gold attribution against every prediction.
 A prediction matches a gold content when their overlap is at least half of the longer
@@ -101,7 +103,7 @@ def is_direct_gold(g: dict) -> bool:
     return g["content_has_quote_marks"] or (LEGACY_DIRECT is False and "''" in g["content_text"])
 
 
-LEGACY_DIRECT = False  # --legacy-direct: the dataset's content_has_quote_marks only (figures before 2024-xx)
+LEGACY_DIRECT = False  # --legacy-direct: the dataset's content_has_quote_marks only (the first figures)
 
 
 def score(pred_by_doc: dict, gold_by_doc: dict, direct: bool):
@@ -164,13 +166,52 @@ def run_textacy(docs, texts):
     return out, time.perf_counter() - t0
 
 
+def cut_words(text: str, words: int) -> str:
+    """The text up to the end of the paragraph that holds its ``words``-th word."""
+    n = 0
+    out = []
+    for para in text.split("\n"):
+        out.append(para)
+        n += len(para.split())
+        if n >= words:
+            break
+    return "\n".join(out)
+
+
+def speed_600(n_docs: int, n_process: int, runs: int = 3):
+    """Articles/s (wall, 1 and n processes) and per CPU-second on train articles cut to ~600 words."""
+    docs, texts, _ = load("train", None)
+    arts = [cut_words(texts[d], 600) for d in docs if len(texts[d].split()) >= 600][:n_docs]
+    words = statistics.mean(len(t.split()) for t in arts)
+    wall1, cpu1, walln = [], [], []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        extract_quotes_many(arts)
+        wall1.append(len(arts) / (time.perf_counter() - t0))
+        cpu1.append(len(arts) / (time.process_time() - c0))
+        if n_process > 1:
+            t0 = time.perf_counter()
+            extract_quotes_many(arts, n_process=n_process)
+            walln.append(len(arts) / (time.perf_counter() - t0))
+    print(f"\nspeed on {len(arts)} train articles cut to ~{words:.0f} words (median of {runs} runs): "
+          f"{statistics.median(wall1):.1f} articles/s wall (1 proc), "
+          + (f"{statistics.median(walln):.1f} articles/s wall ({n_process} proc), " if walln else "")
+          + f"{statistics.median(cpu1):.1f} articles per CPU-s (1 proc)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", default="both", choices=["train", "dev", "both"])
     ap.add_argument("--limit", type=int, default=None, help="first N articles of each split")
     ap.add_argument("--no-textacy", action="store_true")
     ap.add_argument("--n-process", type=int, default=2, help="processes for the parallel timing run (0 = skip)")
+    ap.add_argument("--speed600", type=int, default=0, metavar="N",
+                    help="also time N train articles cut to ~600 words (1 and --n-process processes)")
+    ap.add_argument("--legacy-direct", action="store_true",
+                    help="direct gold = the dataset's content_has_quote_marks only (\"''\" not counted)")
     args = ap.parse_args()
+    global LEGACY_DIRECT
+    LEGACY_DIRECT = args.legacy_direct
     get_nlp()
     extract_quotes_many(['"Warm up," she said.'])
     splits = ["train", "dev"] if args.split == "both" else [args.split]
@@ -202,6 +243,8 @@ def main() -> None:
             if subset == "direct" else ""
         print(f"{split:5} {n:4d} {w:5d} {name:9} {subset:8} {s['P']:5.3f} {s['R']:5.3f} {s['F1']:5.3f} "
               f"{s['spk']:7.3f} {s['pred']:5d} {s['gold']:5d}  {speed}")
+    if args.speed600:
+        speed_600(args.speed600, args.n_process)
 
 
 if __name__ == "__main__":

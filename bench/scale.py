@@ -62,11 +62,14 @@ def main() -> None:
         if p.exists():
             p.unlink()
     t = time.perf_counter()
-    n = write_jsonl(src, args.n + args.probe, args.seed)
+    # generate in a child process so this process's peak RSS measures the ingest alone
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(1) as pool:
+        n = pool.apply(write_jsonl, (src, args.n + args.probe, args.seed))
     print(f"generated {n} articles in {time.perf_counter() - t:.1f} s → {src} ({src.stat().st_size / 1e6:.0f} MB)")
 
     # hold back the last `probe` lines for the single-article latency test
-    lines = src.read_text(encoding="utf-8").splitlines() if n <= 200_000 else None
     main_src = work / "main.jsonl"
     probe_docs = []
     with open(src, encoding="utf-8") as fin, open(main_src, "w", encoding="utf-8") as fout:
@@ -76,7 +79,6 @@ def main() -> None:
             else:
                 o = json.loads(line)
                 probe_docs.append(RawDoc(source=f"probe:{i}", text=o.pop("text"), format="jsonl", meta=o))
-    del lines
 
     store = Store(str(db))
     pipe = Pipeline(store, extract=False)
@@ -94,7 +96,8 @@ def main() -> None:
     stats = pipe.ingest([main_src], progress=progress)
     elapsed = time.perf_counter() - t0
     print(f"ingest: {stats.summary()}")
-    print(f"  {args.n} articles in {elapsed:.1f} s = {args.n / elapsed:,.0f} articles/s")
+    print(f"  {args.n} articles in {elapsed:.1f} s = {args.n / elapsed:,.0f} articles/s; "
+          f"peak RSS {peak_rss_mb():,.0f} MB; load average {os.getloadavg()[0]:.1f}")
 
     # one more article at a time into the full store
     lat = []

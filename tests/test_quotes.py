@@ -249,3 +249,43 @@ def test_speaker_variants_merge():
 def test_merge_rejects_bad_items():
     with pytest.raises(ValidationError, match="item 0"):
         merge_story_quotes([("a1", "x")])  # type: ignore[list-item]
+
+
+# ----------------------------------------------------------------- PolNeAR-style cases
+
+
+def test_two_apostrophes_are_quote_marks_and_split_quotes_join():
+    text = "''We will win this state,'' Mr. Smith said. ''And then we will govern it well.''"
+    (q,) = extract_quotes(text)
+    assert q.kind == "direct" and q.canonical_speaker == "Smith"
+    assert "win this state" in q.quote and "govern it well" in q.quote
+    s, e = q.quote_span
+    assert text[s:s + 2] == "''" or text[s:].startswith("We")
+    assert text[e - 2:e] == "''" or q.quote.endswith("well.")
+
+
+def test_long_tail_cues_with_object_content():
+    (q,) = extract_quotes("Ben Carson endorsed Donald Trump on Friday.")
+    assert (q.cue, q.quote, q.canonical_speaker) == ("endorsed", "Donald Trump", "Ben Carson")
+    (q,) = extract_quotes("Bernie Sanders called for a higher minimum wage.")
+    assert (q.cue, q.quote) == ("called", "a higher minimum wage")
+    (q,) = extract_quotes("A new poll showed Clinton with a narrow lead in Ohio.")
+    assert q.cue == "showed" and q.quote.startswith("Clinton with a narrow lead")
+    # a pronoun object alone is no content
+    assert extract_quotes("The senators endorsed it.") == []
+
+
+def test_pronoun_resolved_to_name_in_unparsed_sentence():
+    quotes = extract_quotes("Jane Smith arrived late. She told reporters the plan was dead.")
+    assert [(q.speaker, q.canonical_speaker) for q in quotes] == [("She", "Jane Smith")]
+
+
+def test_statement_saying_goes_to_who_released_it():
+    (q,) = extract_quotes("Hillary Clinton released a statement on Friday saying that the comments were divisive.")
+    assert (q.canonical_speaker, q.cue, q.quote) == ("Hillary Clinton", "saying", "the comments were divisive")
+
+
+def test_parallel_equals_serial():
+    texts = ['"Yes, we will go," she said.', "No quotes here.", "Bob Lee said the vote was fair.",
+             "''Fine,'' Mr. Doe said.", "Ben Carson endorsed Donald Trump on Friday."] * 2
+    assert extract_quotes_many(texts, n_process=2) == extract_quotes_many(texts)

@@ -36,7 +36,7 @@ from .model import Article, RawDoc, Reuse
 from .read import ReadFailure, read_paths
 from .store import Store
 
-SNAPSHOT_EVERY = 50_000
+SNAPSHOT_EVERY = 250_000  # a snapshot of a large state costs seconds and memory; replay covers the gap
 
 
 @dataclass

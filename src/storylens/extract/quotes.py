@@ -530,11 +530,20 @@ def _subject(verb):
                 return None
         if v.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl") and v.head is not v:
             if v.dep_ == "acl" and v.head.pos_ in ("NOUN", "PROPN"):
+                if v.tag_ == "VBG" and v.head.lower_ in _STATEMENT_NOUNS:
+                    v = v.head.head  # "released a statement saying ...": the one who released it
+                    while v.dep_ in ("pobj", "prep", "dobj", "conj") and v.head is not v:
+                        v = v.head
+                    continue
                 return v.head if v.tag_ == "VBG" else None  # "Hamas, saying ..." / "a statement read"
             v = v.head
             continue
         break
     return None
+
+
+_STATEMENT_NOUNS = frozenset("statement statements letter release tweet tweets post message memo interview "
+                             "speech report ad video email op-ed column".split())
 
 
 def _content_tokens(verb, lemma: str):
@@ -635,8 +644,10 @@ class _Article:
             first = min([t.i for t in tok.subtree])
             if first > 0:
                 cs, ce = base + doc[0].idx, base + doc[first - 1].idx + len(doc[first - 1].text)
+        via_prep = False
         if cs is None:
             cs, ce = self._object_content(doc, tok, lemma)
+            via_prep = cs is not None and self._via_prep
         if cs is None:
             skip = set()
             for c in tok.children:
@@ -662,7 +673,7 @@ class _Article:
                         cs, ce = rs, re_
         if cs is None and lemma in _EVALUATIVE:
             return
-        if cs is not None and lemma in _EVALUATIVE and not self._segs_overlapping(cs, ce):
+        if cs is not None and lemma in _EVALUATIVE and not via_prep and not self._segs_overlapping(cs, ce):
             return
         # "Act of state terrorism, says Iran": inverted speaker after a comma
         if tok.i > 0 and doc[tok.i - 1].text == ",":
@@ -694,6 +705,7 @@ class _Article:
     def _object_content(self, doc, tok, lemma: str):
         """Content of an object-taking cue: its direct object or a cue preposition's object."""
         obj = None
+        self._via_prep = False
         if lemma in _OBJ_CUES:
             obj = next((c for c in tok.children if c.dep_ in ("dobj", "attr", "oprd") and c.i > tok.i), None)
         if obj is None and lemma in _PREP_CUES:
@@ -701,13 +713,15 @@ class _Article:
                 if c.dep_ in ("prep", "prt") and c.i > tok.i and c.lower_ in _PREP_CUES[lemma]:
                     obj = next((d for d in c.children if d.dep_ in ("pobj", "pcomp")), None)
                     if obj is not None:
+                        self._via_prep = True
                         break
         if obj is None or obj.pos_ == "PRON" and obj.i == obj.right_edge.i:
             return None, None
         # the object and what follows it under the verb ("Clinton taking a lead"), up to a clause break
         end = obj.right_edge.i
         for c in tok.children:
-            if c.i > end and c.dep_ in ("xcomp", "ccomp", "oprd", "acomp") and c.i == end + 1:
+            if c.i == end + 1 and (c.dep_ in ("xcomp", "ccomp", "oprd", "acomp")
+                                   or (c.dep_ == "prep" and c.lower_ in ("with", "as", "at", "ahead"))):
                 end = c.right_edge.i
         toks = list(doc[obj.left_edge.i:end + 1])
         while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
