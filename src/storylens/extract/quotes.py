@@ -1,8 +1,16 @@
 """Who said what: direct, indirect and mixed quotes with their speakers.
 
 The text is cut into paragraphs (lines) and sentences with cheap rules; only the
-sentences that hold a quote mark, a reporting verb from a small lexicon, "according
-to" or a colon are parsed with spaCy (:func:`storylens.nlp.get_nlp`). Quote marks are
+sentences that hold a quote mark, a cue verb from the lexicon, "according to" or a colon
+are parsed with spaCy (:func:`storylens.nlp.get_nlp`), all articles' sentences in one
+batch. Only tok2vec, tagger and parser run on every such sentence; the coarse POS comes
+from the fine tags (the attribute ruler and lemmatizer are skipped) and NER runs only on
+sentences with a capitalised word. ``"''"`` (two apostrophes) counts as a quote mark.
+
+Cues are speech verbs ("said", "told", "adding"), "according to", colons, and the
+long tail of stances, findings and wishes (PolNeAR's notion of attribution): "endorsed
+Cruz", "a poll showed Clinton with a lead", "called for a wage rise", "wants to ...".
+Quote marks are
 paired per paragraph, so one stray mark never spoils the rest of an article; a quote
 left open at the end of a paragraph runs on into the next one when that paragraph
 opens with a quote mark (the newspaper convention).
