@@ -399,12 +399,15 @@ class StoryClusterer:
         text: str,
         published: str | None,
         force_story: str | None = None,
+        create_story: bool = False,
     ) -> tuple[str, float]:
         """Assign one article to a story and return ``(story_id, similarity)``.
 
         A new story (similarity 0.0) is opened when no story is close enough.
         ``force_story`` puts the article into that story (e.g. it duplicates an
-        earlier article of it) and still updates the story's profile.
+        earlier article of it) and still updates the story's profile; with
+        ``create_story`` a story of that id is created when it does not exist
+        (the pipeline replays stored articles this way after a snapshot).
 
         >>> c = StoryClusterer()
         >>> c.assign("d1", None, "Flooding in Porto Alegre displaced 80,000 people.", "2024-05-06")
@@ -428,6 +431,8 @@ class StoryClusterer:
 
         if force_story is not None:
             sid = self.resolve(force_story)
+            if sid not in self._stories and create_story:
+                self._adopt_id(sid)
             if sid not in self._stories:
                 raise NotFoundError(f"story {force_story!r} does not exist; pass an id returned by assign()")
             st = self._stories[sid]
@@ -646,6 +651,13 @@ class StoryClusterer:
         if sid not in self._stories:
             raise NotFoundError(f"story {story_id!r} does not exist; use an id returned by assign()")
         return self._stories[sid]
+
+    def _adopt_id(self, sid: str) -> None:
+        """Create an empty story with a given id (replaying stored articles after a snapshot)."""
+        self._stories[sid] = _Story(sid)
+        digits = sid[1:]
+        if sid.startswith("s") and digits.isdigit():
+            self._next = max(self._next, int(digits) + 1)
 
     def _new_story(self) -> _Story:
         sid = f"s{self._next:06d}"

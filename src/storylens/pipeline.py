@@ -124,9 +124,8 @@ class Pipeline:
             self.dedup.add_many([a.id for a in batch], [a.text for a in batch], [a.published for a in batch])
             for a in batch:
                 if a.story_id:
-                    known = a.story_id in self.clusterer
                     self.clusterer.assign(
-                        a.id, a.title, a.text, a.published, force_story=a.story_id if known else None
+                        a.id, a.title, a.text, a.published, force_story=a.story_id, create_story=True
                     )
                 self.state_seq = a.seq
             n += len(batch)
@@ -377,6 +376,8 @@ class Pipeline:
                     db.execute("DELETE FROM events WHERE story_id=?", (sid,))
                 else:
                     self._touch_story(sid, seq)
+            # the moves and the state that knows them commit together
+            self.save_state()
         return len(moves)
 
     def _merge_stories(self, gone: str, kept: str, seq: int) -> None:
