@@ -55,7 +55,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Sequence
 
 from .errors import InputError, StorylensError
 
@@ -472,6 +472,9 @@ def _cluster_block_fn(table):
         sid, sim = c.assign(aid, titles[i], texts[i], pubs[i], force_story=force)
         c.pop_merges()
         sims.append(round(float(sim), 4))
+    # the pipeline's second pass, as `Pipeline.ingest` runs it at the end of a run
+    c.refine()
+    c.pop_merges()
     local = [c.story_of(a) for a in ids]
     first_member: dict[str, int] = {}
     for i, s in enumerate(local):
