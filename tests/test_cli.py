@@ -92,6 +92,10 @@ def test_user_errors_are_one_line_no_traceback(tmp_path, seeds_db):
         (["stories", "--db", tmp_path / "nodir" / "x.db"], "does not exist"),
         (["export", "stories", "--format", "geojson", "-o", tmp_path / "x.json", "--db", seeds_db], "GeoJSON"),
         (["backup", "-o", seeds_db, "--db", seeds_db], "exists"),
+        (["nosuchcommand"], "No such command"),
+        (["ingest"], "Missing argument"),
+        (["export", "stories", "--format", "xml", "-o", tmp_path / "x", "--db", seeds_db], "xml"),
+        (["spark", "run", "--input", tmp_path / "nothing-here", "--output", tmp_path / "o"], "nothing-here"),
     ]
     for args, needle in cases:
         r = sl(*args)
@@ -128,7 +132,7 @@ def test_help_explains_every_command():
     r = sl("--help")
     assert r.returncode == 0
     for cmd in ("ingest", "stories", "show", "compare", "export", "demo", "report", "quotes", "extract", "serve",
-                "backup"):
+                "backup", "spark"):
         assert cmd in r.stdout
 
 

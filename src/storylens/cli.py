@@ -450,12 +450,15 @@ def serve(
     run_server(_db(db), host, port)
 
 
+from .spark_cli import spark_app  # noqa: E402 - imports no PySpark until `spark run` runs
+
+app.add_typer(spark_app, name="spark")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one line and an exit code."""
     try:
-        rv = app(args=argv, standalone_mode=False)
-        if isinstance(rv, int) and rv:
-            sys.exit(rv)
+        app(args=argv)  # click handles usage errors (one message, exit 2) and --help
     except StorylensError as e:
         err.print(Text(f"error: {e}", style="red"))
         sys.exit(e.exit_code)
@@ -464,17 +467,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except SystemExit:
-        raise
-    except Exception as e:  # click usage errors come here in non-standalone mode
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
-            sys.exit(1)
-        raise
 
 
 if __name__ == "__main__":
