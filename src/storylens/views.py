@@ -72,22 +72,29 @@ def story_passages(store: Store, story_id: str, texts: dict[str, str] | None = N
     return shared, unique_passages(texts, shared)
 
 
+def stored_quotes(store: Store, article_id: str) -> list:
+    """The quotes stored for one article, as :class:`~storylens.model.Quote` objects."""
+    from .model import Quote
+
+    out = []
+    for d in store.quotes_of(article_id):
+        d = dict(d)
+        for k in ("speaker_span", "cue_span", "quote_span"):
+            if d.get(k) is not None:
+                d[k] = tuple(d[k])
+        out.append(Quote(**{k: d.get(k) for k in Quote.__dataclass_fields__}))
+    return out
+
+
 def story_quotes(store: Store, story_id: str, articles: list[dict] | None = None) -> list[dict]:
     """Quotes of a story merged across outlets (one record per distinct quote)."""
     from .extract.quotes import merge_story_quotes
-    from .model import Quote
 
     if articles is None:
         articles = [a.__dict__ for a in store.articles(story_id=story_id)]
     items = []
     for a in articles:
-        qs = []
-        for d in store.quotes_of(a["id"]):
-            d = dict(d)
-            for k in ("speaker_span", "cue_span", "quote_span"):
-                if d.get(k) is not None:
-                    d[k] = tuple(d[k])
-            qs.append(Quote(**{k: d.get(k) for k in Quote.__dataclass_fields__}))
+        qs = stored_quotes(store, a["id"])
         items.append((a["id"], a.get("outlet") or a["id"], a["text"], qs))
     return merge_story_quotes(items)
 
@@ -105,19 +112,12 @@ def story_event(
         from .extract.events import build_event
     except ImportError:  # events stage not installed
         return None
-    from .model import Quote
 
     if articles is None:
         articles = [a.__dict__ for a in store.articles(story_id=story_id)]
     items = []
     for a in articles:
-        qs = []
-        for d in store.quotes_of(a["id"]):
-            d = dict(d)
-            for k in ("speaker_span", "cue_span", "quote_span"):
-                if d.get(k) is not None:
-                    d[k] = tuple(d[k])
-            qs.append(Quote(**{k: d.get(k) for k in Quote.__dataclass_fields__}))
+        qs = stored_quotes(store, a["id"])
         items.append(
             {
                 "article_id": a["id"], "outlet": a.get("outlet"), "text": a["text"],

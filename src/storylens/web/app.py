@@ -77,7 +77,6 @@ CSP = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
-_PARA_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -166,15 +165,7 @@ class SecurityHeaders:
 
 
 # ----------------------------------------------------------------- rendering
-def _paragraphs(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
-    for m in _PARA_BREAK.finditer(text):
-        if m.start() > pos:
-            out.append((pos, m.start()))
-        pos = m.end()
-    if pos < len(text):
-        out.append((pos, len(text)))
-    return out
+from ..report import _paragraphs  # noqa: E402 - one paragraph splitter for the report and the desk
 
 
 def _segments(text: str, spans: list[tuple]) -> list[tuple]:
