@@ -180,3 +180,25 @@ def test_refine_pass_keeps_the_store_consistent(shared_dir, db_path):
         results[refine] = _b3_f1(pred, gold)
     print("B3 F1 online %.3f refined %.3f" % (results[False], results[True]))
     assert results[True] >= results[False] - 0.01
+
+
+def test_demo_corpus_stories_match_the_intended_events(db_path):
+    """The bundled demo: every event is one story, and the two Lakeport fires a week apart stay apart."""
+    from storylens.demo import demo_corpus_dir
+
+    answers = json.loads((demo_corpus_dir().parent / "demo_answers.json").read_text(encoding="utf-8"))
+    store = Store(db_path)
+    stats = Pipeline(store, extract=False).ingest([demo_corpus_dir()])
+    assert stats.failed == 0
+    story_of = {}
+    for a in store.articles():
+        name = a.source.rsplit("/", 1)[-1]
+        story_of["tidewater_feed.jsonl#" + a.id if name.startswith("tidewater_feed.jsonl") else name] = a.story_id
+    stories = {}
+    for event, names in answers["events"].items():
+        got = {story_of[n] for n in names}
+        assert len(got) == 1, (event, got)
+        stories[event] = got.pop()
+    assert len(set(stories.values())) == len(stories)  # distinct events, distinct stories
+    copies = sum(1 for a in store.articles() if a.duplicate_of)
+    assert copies == len(answers["copies"])

@@ -145,7 +145,7 @@ class ClusterConfig:
     refine_seed: int = 1
     #: refine() leaves the online result alone below this many kept articles
     #: (modularity with a high resolution splits tiny graphs into singletons)
-    refine_min_docs: int = 200
+    refine_min_docs: int = 20
 
 
 # --------------------------------------------------------------------------- features

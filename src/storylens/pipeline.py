@@ -47,13 +47,13 @@ class IngestStats:
     already: int = 0  # skipped: this very input was stored before
     failed: int = 0
     failures: list[str] = field(default_factory=list)
-    stories_new: int = 0
+    stories_new: int = 0  # net change in the number of stories (new ones less merged ones)
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
             f"read {self.read}, new {self.new}, duplicate {self.duplicate}, already stored {self.already}, "
-            f"failed {self.failed}; {self.stories_new} new stories"
+            f"failed {self.failed}; stories {self.stories_new:+d}"
         )
 
 
@@ -188,6 +188,7 @@ class Pipeline:
         stats = IngestStats()
         t0 = time.perf_counter()
         with self.writing(wait_message):
+            stories_before = self.store.count_stories()
             batch: list[RawDoc] = []
             for item in docs:
                 if isinstance(item, ReadFailure):
@@ -211,6 +212,7 @@ class Pipeline:
                     progress(len(batch))
             if self.refine:
                 self.apply_refine()
+            stats.stories_new = self.store.count_stories() - stories_before
             if self.extract:
                 self.analyse_pending()
             self.save_state()
@@ -313,8 +315,6 @@ class Pipeline:
             if row and row[0]:
                 force = self.clusterer.resolve(row[0])
         sid, sim = self.clusterer.assign(art.id, art.title, art.text, art.published, force_story=force)
-        if force is None and sim == 0.0:
-            stats.stories_new += 1
         art.story_id, art.story_similarity = sid, round(float(sim), 4)
         seq = st.insert_article(art, html=doc.html)
         self.state_seq = seq
