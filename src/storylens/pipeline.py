@@ -446,11 +446,13 @@ class Pipeline:
         while True:
             rows = db.execute(
                 "SELECT a.id, a.text FROM articles a LEFT JOIN analysed q ON q.article_id = a.id "
-                "WHERE q.article_id IS NULL ORDER BY a.seq LIMIT 64"
+                "WHERE q.article_id IS NULL ORDER BY a.seq LIMIT 256"
             ).fetchall()
             if not rows:
                 return n
-            results = extract_quotes_many([r[1] for r in rows])
+            # spaCy is the cost here: split a large batch over the cores (forked workers parse, we write)
+            workers = min(os.cpu_count() or 1, 4) if len(rows) >= 64 else 1
+            results = extract_quotes_many([r[1] for r in rows], n_process=workers)
             with self.store.transaction():
                 for (aid, _), quotes in zip(rows, results):
                     self.store.set_quotes(aid, [q.to_dict() for q in quotes])
