@@ -6,7 +6,6 @@ User errors become one line on stderr and a non-zero exit code, never a tracebac
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import Enum
 from pathlib import Path

@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import itertools
-import json
 import os
 import time
 from contextlib import contextmanager
@@ -466,13 +465,4 @@ def _first_words(text: str, n: int = 12) -> str:
     return " ".join(words[:n]) + ("…" if len(words) > n else "")
 
 
-def open_pipeline(db: str | None = None, extract: bool = True) -> Pipeline:
-    """A pipeline over the database at ``db`` (default ``./storylens.db`` or ``$STORYLENS_DB``)."""
-    return Pipeline(Store(db), extract=extract)
-
-
-def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False)
-
-
-__all__ = ["Pipeline", "IngestStats", "article_id", "open_pipeline", "StoreError"]
+__all__ = ["Pipeline", "IngestStats", "article_id", "StoreError"]

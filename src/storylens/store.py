@@ -16,7 +16,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from .errors import NotFoundError, StoreError
 from .model import Article, Passage, RemovedLine, Reuse
@@ -229,10 +229,6 @@ class Store:
                     "or `storylens show STORY_ID`"
                 )
         return self._row_article(r)
-
-    def article_html(self, article_id: str) -> str | None:
-        r = self.db.execute("SELECT html FROM articles WHERE id=?", (article_id,)).fetchone()
-        return r[0] if r else None
 
     def articles(self, story_id: str | None = None, after_seq: int = 0, limit: int | None = None) -> Iterator[Article]:
         q = f"SELECT {ARTICLE_COLS} FROM articles WHERE seq > ?"
@@ -453,9 +449,6 @@ class Store:
         self.db.execute(
             "INSERT OR REPLACE INTO analysed(article_id, quotes) VALUES (?, ?)", (article_id, len(quotes))
         )
-
-    def is_analysed(self, article_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM analysed WHERE article_id=?", (article_id,)).fetchone() is not None
 
     def quotes_of(self, article_id: str) -> list[dict]:
         rows = self.db.execute("SELECT data FROM quotes WHERE article_id=? ORDER BY id", (article_id,))

@@ -573,8 +573,6 @@ class _Analysis:
     """One article parsed once, with everything the event rules need."""
 
     def __init__(self, text: str, published: str | None, dateline: str | None, quotes=None, doc=None):
-        from ..nlp import get_nlp
-
         self.text = text
         dl = find_dateline(text, published)
         if doc is None:  # the dateline ("Baghdad, February 8 (RHC)--") is not part of the first sentence

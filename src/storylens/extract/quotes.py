@@ -596,7 +596,7 @@ class _Article:
 
     # -- one parsed sentence
     def add_doc(self, unit: _Unit, doc) -> None:
-        text, base = self.text, unit.start
+        base = unit.start
         for en in doc.ents:
             if en.label_ == "PERSON":
                 self.persons.append((base + en.start_char, _strip_poss(en.text)))
