@@ -246,7 +246,9 @@ def test_gzip_bomb_disguised_as_warc_is_refused_quickly(tmp_path):
     assert any("gzip bomb" in why for why in fails["zeros.warc.gz"]), fails
     assert any("gzip bomb" in why or "larger than 20 MB" in why for why in fails["response.warc.gz"]), fails
     assert len(stored(db)) == 1
-    assert rss < 700, f"peak RSS {rss} MB"
+    # 5 GB inflated must never be held: the bound leaves room for a first run that JIT-compiles the numba
+    # kernels (a fresh checkout has no compile cache; that alone can take a few hundred MB)
+    assert rss < 1500, f"peak RSS {rss} MB"
     assert seconds < 120
     print(f"\ngzip bombs (2 x 5 GB inflated): refused in {seconds:.1f} s, peak RSS {rss} MB")
 
