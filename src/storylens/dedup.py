@@ -60,7 +60,10 @@ from .fingerprint import (
     DEFAULT_NUM_PERM,
     DEFAULT_SAMPLE_MOD,
     DEFAULT_SHINGLE,
+    _M2,
+    _P2,
     Fingerprints,
+    _mix64,
     fingerprints,
 )
 from .model import DupMatch
@@ -71,18 +74,8 @@ KINDS = ("exact", "near", "contained", "contains")
 _NO_DATE = 99999999
 _FORMAT = 1
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_P2 = np.uint64(0x9E3779B97F4A7C15)
 _SALT_EXACT = np.uint64(0x7A3C5E1F0B2D4968)
 _SALT_SAMPLE = np.uint64(0x1F83D9ABFB41BD6B)
-
-
-@nb.njit(inline="always")
-def _mix64(z):
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
 
 
 @nb.njit(inline="always")
