@@ -289,3 +289,80 @@ def test_parallel_equals_serial():
     texts = ['"Yes, we will go," she said.', "No quotes here.", "Bob Lee said the vote was fair.",
              "''Fine,'' Mr. Doe said.", "Ben Carson endorsed Donald Trump on Friday."] * 2
     assert extract_quotes_many(texts, n_process=2) == extract_quotes_many(texts)
+
+
+# ----------------------------------------------------------------- accuracy rules (issue #4)
+
+
+def test_quote_resumed_after_a_long_attribution_is_one_quote():
+    text = ("“We will rebuild the bridge before the first snow falls, whatever the cost turns out to be,” said "
+            "Maria Lopez, the county engineer in charge of the project. “Nothing will stop us now.”")
+    (q,) = extract_quotes(text)
+    assert q.kind == "direct" and q.canonical_speaker == "Maria Lopez"
+    assert "rebuild the bridge" in q.quote and "Nothing will stop us now" in q.quote
+    # a long aside between two short quotes keeps them apart (the second is not the first's tail)
+    text = ("“Yes,” said Maria Lopez, the county engineer who has overseen the bridge project since it began "
+            "in the spring of 2019 and who lives in a small town near the river. “No.”")
+    assert all("No." not in q.quote for q in extract_quotes(text))
+
+
+def test_short_sentence_quote_continues_the_previous_quote():
+    (q,) = extract_quotes('"We are ready," the mayor said. "Absolutely."')
+    assert q.quote.startswith("We are ready") and q.quote.endswith("Absolutely.")
+    # a scare-quoted word in the next sentence is not a continuation
+    (q,) = extract_quotes('"Yes," she said. The so-called "experts" disagreed.')
+    assert q.quote == "Yes"
+
+
+def test_inverted_speaker_only_without_a_subject_before_the_cue():
+    (q,) = extract_quotes("“The plan is dead,” Jane Smith, a council member, told Reuters.")
+    assert (q.canonical_speaker, q.quote, q.kind) == ("Jane Smith", "The plan is dead", "direct")
+    quotes = extract_quotes("Senator Brown attacked the proposal, calling it a “disaster.”")
+    calling = [q for q in quotes if q.cue == "calling"]
+    assert calling and calling[0].canonical_speaker == "Brown" and calling[0].quote == "it a “disaster.”"
+
+
+def test_any_verb_after_a_quote_it_governs_is_a_cue():
+    (q,) = extract_quotes("“Get out of my office,” the manager snarled.")
+    assert (q.speaker, q.cue, q.quote) == ("the manager", "snarled", "Get out of my office")
+
+
+def test_subjectless_cue_takes_the_nearest_name_before_it():
+    (q,) = extract_quotes("Friday at the Ohio Republican party's state dinner Sen. Mark Hill (R-OH) said "
+                          "the tax plan was a failure.")
+    assert (q.canonical_speaker, q.quote) == ("Mark Hill", "the tax plan was a failure")
+    # a subject inside the quote marks never speaks for the verb outside them
+    (q,) = extract_quotes("''We could not have done more for the town, but the money ran out,'' said Dan Reed, "
+                          "a former mayor.")
+    assert q.canonical_speaker == "Dan Reed"
+
+
+def test_responded_by_saying_is_one_quote_with_its_speaker():
+    (q,) = extract_quotes("The minister responded by saying the talks had failed.")
+    assert (q.speaker, q.cue, q.quote) == ("The minister", "saying", "the talks had failed")
+
+
+def test_quote_after_the_listener():
+    (q,) = extract_quotes("Jones left the meeting early, telling reporters, “We have nothing more to discuss.”")
+    assert (q.canonical_speaker, q.kind, q.quote) == ("Jones", "direct", "We have nothing more to discuss.")
+    (q,) = extract_quotes("As the mayor put it, “This town deserves better.”")
+    assert (q.speaker, q.quote) == ("the mayor", "This town deserves better.")
+
+
+def test_naming_and_criticising_verbs_report_a_judgement():
+    (q,) = extract_quotes("The union called the offer insulting.")
+    assert (q.speaker, q.quote, q.kind) == ("The union", "the offer insulting", "indirect")
+    (q,) = extract_quotes("The senator criticized the governor for cutting school funds.")
+    assert q.quote == "the governor for cutting school funds"
+    assert extract_quotes("She called him at home.") == []
+
+
+def test_stance_inside_speech_is_not_a_second_attribution():
+    (q,) = extract_quotes("Smith said she plans to run again next year.")
+    assert (q.cue, q.quote) == ("said", "she plans to run again next year")
+
+
+def test_content_stops_before_an_appended_reporting_participle():
+    quotes = extract_quotes("The mayor said the budget was balanced, adding that taxes would fall next year.")
+    assert [(q.cue, q.quote) for q in quotes] == [("said", "the budget was balanced"),
+                                                  ("adding", "taxes would fall next year")]

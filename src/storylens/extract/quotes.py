@@ -58,12 +58,19 @@ REPORTING_VERBS = frozenset(
     """show find want prefer seek learn endorse support back oppose defend favor favour recommend
     mention discuss cite highlight express reveal feel refuse decline aim decide vow
     remember reference refer talk speak push advocate worry object insist criticise praise thank
-    acknowledge concede""".split()
+    acknowledge concede
+    chant bark exclaim mutter muse scoff gush proclaim plead bemoan anticipate label herald hail tout mock
+    deride dub brand slam blast decry chide applaud lambaste attack""".split()
 )
 # verbs whose content counts only when it holds quote marks ("called it a 'disaster'")
 _EVALUATIVE = frozenset(
-    "describe call condemn denounce accuse criticize criticise praise blame dismiss reject welcome".split()
+    "describe call label dub brand".split()
 )
+# stances, plans and wishes: attributions of their own, except inside what someone says
+_STANCE = frozenset("want prefer seek plan hope expect believe think feel agree aim decide refuse decline fear "
+                    "wonder worry learn find show support back oppose favor favour".split())
+# verbs of naming: "called X Y" reports a judgement even without quote marks
+_NAMING = frozenset("call label dub brand term".split())
 # verbs whose object is the listener, not the content
 _LISTENER_OBJ = frozenset("tell ask inform assure urge warn".split())
 # verbs that take an infinitive as their content ("promised to ...")
@@ -74,7 +81,8 @@ _OBJ_CUES = frozenset(
     """show find want prefer seek learn endorse support back oppose defend favor favour recommend
     mention discuss cite highlight express reveal feel criticize criticise praise condemn denounce
     blame accuse welcome reject dismiss question announce propose deny admit acknowledge concede predict
-    expect confirm report describe recall reiterate stress emphasize emphasise thank""".split()
+    expect confirm report describe recall reiterate stress emphasize emphasise thank
+    label herald hail tout mock deride dub brand slam blast decry chide applaud lambaste attack chant""".split()
 )
 # verb + preposition cues: the object of the preposition is the content ("called for", "referring to")
 _PREP_CUES = {
@@ -536,6 +544,9 @@ def _subject(verb):
                             if p.dep_ == "pobj":
                                 return p
                 return None
+        if v.dep_ == "prep" and v.pos_ == "ADP" and v.head.pos_ in ("VERB", "AUX"):
+            v = v.head  # "responded by saying ...": climb from the preposition to its verb
+            continue
         if v.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl") and v.head is not v:
             if v.dep_ == "acl" and v.head.pos_ in ("NOUN", "PROPN"):
                 if v.tag_ == "VBG" and v.head.lower_ in _STATEMENT_NOUNS:
@@ -611,7 +622,12 @@ class _Article:
             if tok.pos_ not in ("VERB", "AUX") or tok.i in seen_verbs:
                 continue
             lemma = _lemma(tok)
+            if lemma == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in tok.children):
+                lemma = "say"  # "as X put it"
             if lemma not in REPORTING_VERBS:
+                if self._quote_frame(unit, doc, tok):
+                    # '"...," Hollande retaliated.': any verb whose subject follows a quote it governs
+                    self._verb(unit, doc, tok, "say")
                 continue
             if tok.pos_ == "AUX" and lemma != "say":
                 continue
@@ -620,6 +636,22 @@ class _Article:
                 continue  # a verb inside quoted speech
             self._verb(unit, doc, tok, lemma)
         self._colon(unit, doc)
+
+    def _quote_frame(self, unit: _Unit, doc, tok) -> bool:
+        """Whether ``tok`` is the verb of a '"<quote>," <subject> <verb>' frame (the quote is its clause)."""
+        if tok.pos_ != "VERB" or tok.dep_ not in ("ROOT", "parataxis") or tok.i < 3:
+            return False
+        subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+        comp = next((c for c in tok.children if c.dep_ in ("ccomp", "parataxis") and c.i < tok.i), None)
+        if subj is None or comp is None or subj.i < comp.i:
+            return False
+        pos = unit.start + doc[comp.left_edge.i].idx
+        seg = self._in_seg(pos) or self._in_seg(pos + 1)
+        if seg is None or seg.close_mark is None:
+            return False
+        # only the subject (and its modifiers) between the closing mark and the verb
+        return (seg.open_mark is not None and seg.open_mark <= unit.start + 1
+                and seg.close_mark < unit.start + doc[subj.left_edge.i].idx)
 
     def _para_of(self, pos: int) -> int:
         for pi, (ps, pe) in enumerate(self.paras):
@@ -639,7 +671,7 @@ class _Article:
     def _verb(self, unit: _Unit, doc, tok, lemma: str) -> None:
         text, base = self.text, unit.start
         self._base = base
-        subj = _subject(tok)
+        subj = self._speaker_token(doc, base, tok)
         cue_s = base + tok.idx
         cue_e = cue_s + len(tok.text)
         # particles ("point out") and "in a statement" stay outside the cue span
@@ -659,7 +691,9 @@ class _Article:
         if cs is None:
             skip = set()
             for c in tok.children:
-                if c.dep_ in ("advcl", "conj", "parataxis", "cc", "punct") or (c.dep_ == "prep" and c.i > tok.i and any(
+                if c.dep_ in ("advcl", "conj", "parataxis", "cc") or (c.dep_ == "punct" and c.text not in _DQ
+                                                                      and c.text not in ("''", "``")) \
+                        or (c.dep_ == "prep" and c.i > tok.i and any(
                         _lemma(d) in ("statement", "interview", "conference", "briefing") for d in c.children)):
                     skip.update(t.i for t in c.subtree)
             right = []
@@ -679,12 +713,25 @@ class _Article:
                         objs = [c for c in objs if c.dep_ not in ("dobj", "dative")]
                     if objs or lemma not in _LISTENER_OBJ:
                         cs, ce = rs, re_
+        if lemma in _NAMING:
+            # "called him divisive", "labels the plan a 'disaster'": the object and what it is called
+            right = [c for c in tok.children if c.i > tok.i and c.dep_ in ("dobj", "oprd", "attr", "ccomp", "xcomp",
+                                                                         "acomp")]
+            if len(right) >= 2 or (len(right) == 1 and right[0].dep_ in ("ccomp", "xcomp") and any(
+                    d.dep_ in ("nsubj", "dobj") for d in right[0].children)):
+                cs = base + doc[right[0].left_edge.i].idx
+                last = doc[right[-1].right_edge.i]
+                ce = base + last.idx + len(last.text)
+                via_prep = True
         if cs is None and lemma in _EVALUATIVE:
             return
         if cs is not None and lemma in _EVALUATIVE and not via_prep and not self._segs_overlapping(cs, ce):
             return
         # "Act of state terrorism, says Iran": inverted speaker after a comma
-        if tok.i > 0 and doc[tok.i - 1].text == ",":
+        # (not when the verb has its own subject before it: '"...," X, an aide, told AFP'; not for
+        # participles: 'attacked Y, calling him a "loser"')
+        if tok.i > 0 and doc[tok.i - 1].text == "," and tok.tag_ in ("VBD", "VBZ", "VBP") \
+                and not (subj is not None and subj.i < tok.i and subj.head.i == tok.i):
             tail = [t for t in doc[tok.i + 1:] if not t.is_punct]
             if tail and len(tail) <= 7 and tail[0].pos_ in ("PROPN", "PRON", "DET", "NOUN", "ADJ", "NUM") and any(t.pos_ in ("PROPN", "PRON", "NOUN") for t in tail) \
                     and not any(t.pos_ in ("VERB", "AUX") or t.dep_ == "mark" for t in tail):
@@ -695,6 +742,12 @@ class _Article:
         if cs is None:
             # no content in the parse: an adjacent quote ("said: '...'" or "'...', said X")
             seg = self._adjacent_seg(cue_s, cue_e, spk[0])
+            if seg is None:
+                # 'telling reporters, "..."', 'as X put it, "..."': after the listener or object
+                objs = [c for c in tok.children if c.i > tok.i and c.dep_ in ("dobj", "dative", "npadvmod", "prep")]
+                if objs:
+                    last = doc[objs[-1].right_edge.i]
+                    seg = self._adjacent_seg(cue_s, base + last.idx + len(last.text), spk[0])
             if seg is None:
                 return
             cs, ce = seg.start, seg.end
@@ -708,7 +761,71 @@ class _Article:
                 cs = cue_e
             else:
                 ce = cue_s
+        if ce > cue_e and cs >= cue_s:
+            ce = self._cut_tail(doc, base, tok, cs, ce)
         self._add(unit, tok.text, (cue_s, cue_e), spk, cs, ce)
+
+    def _speaker_token(self, doc, base: int, tok):
+        """Who speaks for the cue ``tok``: its subject, repaired where the parse went wrong.
+
+        A subject inside quote marks cannot speak for a verb outside them ('"..., but the cost,"
+        said X'); a finite cue with no subject at all takes the nearest person or organisation
+        before it with no other verb in between ('At the convention Sen. X (D-MA) said ...').
+        """
+        subj = _subject(tok)
+        if subj is not None and self._in_seg(base + subj.idx) and not self._in_seg(base + tok.idx):
+            alt = [c for c in tok.children if c.dep_ == "nsubj" and not self._in_seg(base + c.idx)]
+            subj = alt[0] if alt else None
+        if subj is not None or tok.tag_ not in ("VBD", "VBZ", "VBP") \
+                or any(c.dep_ in ("nsubjpass", "expl") for c in tok.children):
+            return subj
+        best = None
+        for en in doc.ents:
+            if en.label_ not in ("PERSON", "ORG") or self._in_seg(base + en.start_char):
+                continue
+            if en.end <= tok.i:
+                if any(t.pos_ in ("VERB", "AUX") or t.dep_ == "mark" for t in doc[en.end:tok.i]):
+                    continue
+                if best is None or en.label_ == "PERSON" or best.label_ != "PERSON":
+                    best = en
+            elif en.start > tok.i and en.start - tok.i <= 3 and all(
+                    t.dep_ in ("compound", "det", "amod") or t.pos_ == "PROPN" for t in doc[tok.i + 1:en.start]):
+                if best is None:
+                    best = en
+                break
+        return best.root if best is not None else None
+
+    def _cut_tail(self, doc, base: int, cue, cs: int, ce: int) -> int:
+        """End of a reported content without the comment the writer appends to it.
+
+        Cut before ", adding ..." / ", referring to ..." (a reporting participle after a comma) and
+        before "and said ..." (a coordinated reporting verb with no subject of its own): each starts
+        an attribution of its own. Never inside quote marks.
+        """
+        toks = [t for t in doc if cs <= base + t.idx < ce]
+        if len(toks) < 3:
+            return ce
+        for k in range(2, len(toks)):
+            t, prev = toks[k], toks[k - 1]
+            pos = base + t.idx
+            if self._in_seg(pos) or self._in_seg(base + prev.idx):
+                continue
+            cut = None
+            if prev.text == "," and t.tag_ == "VBG" and t.dep_ in ("advcl", "acl", "xcomp", "conj", "ccomp") \
+                    and _lemma(t) in REPORTING_VERBS \
+                    and not any(c.dep_ in ("nsubj", "aux") for c in t.children):
+                cut = prev
+            elif t.dep_ == "cc" and k + 1 < len(toks):
+                conj = t.head if t.head.i > t.i else next((c for c in t.head.children if c.dep_ == "conj"
+                                                           and c.i > t.i), None)
+                if conj is not None and conj.pos_ == "VERB" and _lemma(conj) in REPORTING_VERBS \
+                        and t.head.i != cue.i and not any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children):
+                    cut = prev if prev.text == "," else t
+                    if cut is t:
+                        return base + toks[k - 1].idx + len(toks[k - 1].text)
+            if cut is not None:
+                return base + cut.idx
+        return ce
 
     def _object_content(self, doc, tok, lemma: str):
         """Content of an object-taking cue: its direct object or a cue preposition's object."""
@@ -729,7 +846,7 @@ class _Article:
         end = obj.right_edge.i
         for c in tok.children:
             if c.i == end + 1 and (c.dep_ in ("xcomp", "ccomp", "oprd", "acomp")
-                                   or (c.dep_ == "prep" and c.lower_ in ("with", "as", "at", "ahead"))):
+                                   or (c.dep_ == "prep" and c.lower_ in ("with", "as", "at", "ahead", "for", "of", "over"))):
                 end = c.right_edge.i
         toks = list(doc[obj.left_edge.i:end + 1])
         while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
@@ -854,7 +971,29 @@ class _Article:
                 continue
             seen.add(key)
             uniq.append(a)
-        self.atts = uniq
+        # "responded by saying X", "went on to say X": the outer verb's content is the inner cue
+        # and its content; keep the inner one
+        drop = set()
+        for a in uniq:
+            for b in uniq:
+                if b is a or not (a.cue_span and b.cue_span) or id(b) in drop:
+                    continue
+                if a.start <= b.cue_span[0] and b.start >= a.start and b.end >= a.end - 2 and b.end <= a.end + 2 \
+                        and len(_WORD.findall(text[a.start:b.cue_span[0]])) <= 3 \
+                        and not (b.spk_span and a.start <= b.spk_span[0] < a.end):
+                    drop.add(id(a))
+                    break
+        # 'X said he plans to ...', 'X said allies wanted to know ...': a stance verb inside what
+        # someone says is part of the saying, not an attribution of its own
+        for b in uniq:
+            if not b.cue_span or _FORM2LEMMA.get((b.cue or "").lower()) not in _STANCE:
+                continue
+            for a in uniq:
+                if a is not b and a.cue_span and id(a) not in drop and a.start <= b.cue_span[0] < a.end \
+                        and b.end <= a.end + 2 and _FORM2LEMMA.get((a.cue or "").lower()) not in _STANCE:
+                    drop.add(id(b))
+                    break
+        self.atts = [a for a in uniq if id(a) not in drop]
         self._orphans()
         self._multi_paragraph()
         self._resolve()
@@ -905,12 +1044,17 @@ class _Article:
                 continue
             if g.cont_prev:
                 continue  # handled with the paragraph it continues
-            short = g.nwords < 4 or (g.nwords < 7 and not re.search(r"[.!?,]$", text[g.start:g.end + 1].rstrip("”\"")))
+            short = g.nwords < 4 or (g.nwords < 7 and not re.search(r"[.!?,]$", self.qv[g.start:g.end + 1].rstrip("”\"")))
             prev = [a for a in self.atts if a.end <= g.start]
             prev_a = max(prev, key=lambda a: a.end) if prev else None
             para_start = self.paras[g.para][0]
             standalone = g.open_mark == para_start
-            if short:
+            # a short quote that is a whole sentence of its own ('"No," she said. "Never."') may still
+            # continue the quote before it
+            whole = short and g.open_mark is not None and bool(
+                re.search(r"[.!?][\"”’'\ue000]*\s+$", self.qv[para_start:g.open_mark])
+                and re.search(r"[.!?]$", self.qv[g.start:g.end]))
+            if short and not whole:
                 continue
             # '"A," he said. "B."' and '"A," he said, "B."' are one quote
             merged = False
@@ -927,13 +1071,21 @@ class _Article:
                 for sp in (a.cue_span, a.spk_span):
                     if inside(sp):
                         rest -= len(_WORD.findall(text[sp[0]:sp[1]]))
-                if (not re.search(r"[A-Za-z]", gap) or inside(a.cue_span) or inside(a.spk_span)) and rest <= 6:
+                near = (not re.search(r"[A-Za-z]", gap) or inside(a.cue_span) or inside(a.spk_span)) and rest <= 6
+                # '"A," X, who ..., said on Monday. "B."': the quote resumes after a longer attribution;
+                # one quote when the quoted parts outweigh the words between them
+                resumed = (not near and (inside(a.cue_span) or inside(a.spk_span))
+                           and re.search(r"[.!?][\"”’'\ue000]*\s+$", gapv) is not None
+                           and any(h.start < a.end and a.start < h.end for h in self.segs)
+                           and not any(h.start >= gap_s and h.end <= gap_e for h in self.segs)
+                           and (gap_e - gap_s) <= (a.end - a.start) + (g.end - g.start))
+                if near or resumed:
                     a.gaps.append((gap_s, gap_e))
                     a.end = max(a.end, g.end)
                     g.used = True
                     merged = True
                 break
-            if merged:
+            if merged or short:
                 continue
             if prev_a is not None and prev_a.para == g.para and text[prev_a.end:g.start].rstrip().endswith(":"):
                 prev_a.end = max(prev_a.end, g.end)
