@@ -306,3 +306,33 @@ def test_tokenising_names_numbers_and_sentences():
     assert f["#2500"] == 1.0 and "reuter" in f and "@reuters" not in f  # a new line starts a sentence
     t = featurize("Quake: 12 dead", "Twelve died.")
     assert t["quak"] == 2.0 and t["#12"] == 2.0 and t["die"] == 1.0
+
+
+def test_packed_and_archived_stories_round_trip_in_sections(monkeypatch):
+    """A year-long stream: one-article and archived stories are held packed; a snapshot written
+    in several sections restores them exactly, and the stream goes on as if never interrupted."""
+    import storylens.cluster as cluster
+
+    rng = random.Random(3)
+    docs = []
+    for i in range(900):
+        month, day = 1 + i * 12 // 900, 1 + rng.randrange(27)
+        event = i // 3 if i % 4 else 10_000 + i  # most events get three reports, some one
+        docs.append((f"d{i}", None, f"Vessel Zor{event} docked at port Kel{event} after {event} crew fought a fire "
+                     f"near Varn{event % 50}; officials said repairs start soon.", f"2023-{month:02d}-{day:02d}"))
+    cfg = ClusterConfig(archive_every=100, refine_docs=200)
+    whole = StoryClusterer(cfg)
+    expected = [whole.assign(*d)[0] for d in docs]
+    part = StoryClusterer(cfg)
+    got = [part.assign(*d)[0] for d in docs[:600]]
+    packed = sum(st._vec is None for st in part._stories.values())
+    assert packed > len(part) // 2  # most stories are held packed
+    monkeypatch.setattr(cluster, "_SECTION", 37)  # many sections
+    blob = part.to_bytes()
+    restored = StoryClusterer.from_bytes(blob)
+    assert sum(st._vec is None for st in restored._stories.values()) == packed
+    assert restored.to_bytes() == blob
+    got += [restored.assign(*d)[0] for d in docs[600:]]
+    assert got == expected
+    assert [restored.central_article(s) for s in sorted(restored._stories)] == \
+        [whole.central_article(s) for s in sorted(whole._stories)]

@@ -38,15 +38,18 @@ products and networkx's Louvain.
 from __future__ import annotations
 
 import heapq
-from array import array
+import io
 import json
+from array import array
 import math
 import re
+import sys
 import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from operator import itemgetter
+from itertools import repeat
+from operator import itemgetter, mul
 
 from .errors import NotFoundError, ValidationError
 
@@ -61,7 +64,10 @@ except ImportError:  # pragma: no cover - PyStemmer is a declared dependency
 
 __all__ = ["ClusterConfig", "StoryClusterer", "featurize", "text_date"]
 
-_FORMAT = "storylens.cluster/1"
+_FORMAT = "storylens.cluster/2"
+_FORMAT_JSON = "storylens.cluster/1"  # read only
+_NO_DAY = -(2**62)  # a missing date in snapshot arrays
+_SECTION = 65536  # stories per section of a snapshot
 
 
 @dataclass(frozen=True)
@@ -329,27 +335,69 @@ def _day(published: str | None, doc_id: str) -> int | None:
 
 
 class _Story:
-    __slots__ = ("sid", "vec", "norm2", "n", "first", "last", "pool", "members", "sdf")
+    """A story's profile. The centroid is a dict while the story is live; a story of one
+    article, or one archived, holds it *packed* (a tuple of terms and an ``array('d')`` of
+    weights: a fifth of a dict's memory, same values). Reading :attr:`vec` unpacks it."""
+
+    __slots__ = ("sid", "_vec", "_ct", "_cw", "norm2", "n", "first", "last", "pool", "members", "sdf")
 
     def __init__(self, sid: str):
         self.sid = sid
-        self.vec: dict[str, float] = {}
+        self._vec: dict[str, float] | None = {}
+        self._ct: tuple[str, ...] | None = None
+        self._cw: array | None = None
         self.norm2 = 0.0
         self.n = 0
         self.first: int | None = None
         self.last: int | None = None
-        self.pool: list[tuple[str, dict[str, float]]] = []  # central-article candidates
+        # central-article candidates: (doc id, its heaviest terms); None while packed
+        self.pool: list[tuple[str, dict[str, float] | None]] = []
         self.members: list[str] = []
         self.sdf: dict[str, int] = {}  # term -> number of member articles that contain it
+
+    @property
+    def vec(self) -> dict[str, float]:
+        v = self._vec
+        if v is None:
+            v = self._vec = dict(zip(self._ct, self._cw))
+            self._ct = self._cw = None
+        return v
+
+    @vec.setter
+    def vec(self, v: dict[str, float]) -> None:
+        self._vec = v
+        self._ct = self._cw = None
+
+    def nterms(self) -> int:
+        return len(self._vec) if self._vec is not None else len(self._ct)
+
+    def items(self):
+        """(term, weight) pairs of the centroid, packed or not (does not unpack)."""
+        return self._vec.items() if self._vec is not None else zip(self._ct, self._cw)
+
+    def pack(self) -> None:
+        v = self._vec
+        if v is not None:
+            intern = sys.intern
+            self._ct = tuple([intern(t) for t in v])
+            self._cw = array("d", v.values())
+            self._vec = None
+            self.pool = [(d, None) for d, _ in self.pool]
 
     def sim(self, doc: dict[str, float]) -> float:
         if self.norm2 <= 0.0:
             return 0.0
-        v = self.vec
+        v = self._vec
+        if v is None:
+            dot = sum(map(mul, self._cw, map(doc.get, self._ct, _ZEROS)))
+            return dot / math.sqrt(self.norm2) if dot else 0.0
         common = doc.keys() & v.keys()
         if not common:
             return 0.0
         return sum([doc[t] * v[t] for t in common]) / math.sqrt(self.norm2)
+
+
+_ZEROS = repeat(0.0)
 
 
 class StoryClusterer:
@@ -503,6 +551,9 @@ class StoryClusterer:
         'd1'
         """
         st = self._get(story_id)
+        if len(st.pool) == 1:
+            return st.pool[0][0]
+        self._fill_pool(st)
         best = max(st.pool, key=lambda p: st.sim(p[1]))  # first of equals wins
         return best[0]
 
@@ -591,38 +642,187 @@ class StoryClusterer:
         return moves
 
     def to_bytes(self) -> bytes:
-        """Serialise the whole state (zlib-compressed JSON; no pickle).
+        """Serialise the whole state (see :meth:`write_to`; no pickle).
 
         >>> c = StoryClusterer(); _ = c.assign("d1", None, "Some text here.", None)
         >>> StoryClusterer.from_bytes(c.to_bytes()).story_of("d1")
         's000001'
         """
-        state = {
-            "format": _FORMAT,
-            "config": asdict(self.config),
-            "df": self._df,
-            "ndocs": self._ndocs,
-            "next": self._next,
-            "alias": self._alias,
-            "doc_story": self._doc_story,
-            "post": self._post,
-            "merges": self._merges,
-            "latest": self._latest,
-            "recent": [[d, list(t), w.tolist(), day] for d, (t, w, day) in self._recent.items()],
-            "stories": [
-                [s.sid, s.vec, s.norm2, s.n, s.first, s.last, s.pool, s.members, s.sdf] for s in self._stories.values()
-            ],
+        bio = io.BytesIO()
+        self.write_to(bio)
+        return bio.getvalue()
+
+    def write_to(self, f) -> None:
+        """Write the whole state to a binary file object as an ``.npz`` of plain arrays: one
+        vocabulary, term ids and float64 weights for every vector (values restored exactly),
+        strings as UTF-8 with offsets, and a small JSON header; stories go in sections of
+        :data:`_SECTION` so that writing never builds arrays for all of them at once.
+        Load with :meth:`read_from` (or :meth:`from_bytes`).
+
+        >>> bio = io.BytesIO(); StoryClusterer().write_to(bio); bio.getvalue()[:2]
+        b'PK'
+        """
+        import zipfile
+
+        import numpy as np
+
+        vocab: dict[str, int] = {t: i for i, t in enumerate(self._df)}
+
+        def tid(t: str) -> int:
+            i = vocab.get(t)
+            if i is None:
+                i = vocab[t] = len(vocab)
+            return i
+
+        zf = zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True)
+
+        def put(name: str, arr) -> None:
+            with zf.open(name + ".npy", "w", force_zip64=True) as out:
+                np.lib.format.write_array(out, np.asanyarray(arr), allow_pickle=False)
+
+        def put_vecs(name: str, pairs_list) -> None:
+            ids, ws, offs = array("i"), array("d"), array("q", [0])
+            for pairs in pairs_list:
+                if pairs is not None:
+                    for t, w in pairs:
+                        ids.append(tid(t))
+                        ws.append(w)
+                offs.append(len(ids) if pairs is not None else -1)
+            put(name + "_t", np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32))
+            put(name + "_w", np.frombuffer(ws, dtype=np.float64) if ws else np.zeros(0))
+            put(name + "_o", np.frombuffer(offs, dtype=np.int64))
+
+        def put_strs(name: str, strs) -> None:
+            raw = [x.encode("utf-8", "surrogatepass") for x in strs]
+            offs = np.zeros(len(raw) + 1, dtype=np.int64)
+            np.cumsum([len(x) for x in raw], out=offs[1:])
+            put(name + "_s", np.frombuffer(b"".join(raw), dtype=np.uint8))
+            put(name + "_so", offs)
+
+        none_day = _NO_DAY
+        all_stories = list(self._stories.values())
+        sections = 0
+        for k in range(0, len(all_stories), _SECTION):
+            stories = all_stories[k: k + _SECTION]
+            x = f".{sections}"
+            put_strs("sid" + x, [st.sid for st in stories])
+            put_vecs("vec" + x, [st.items() for st in stories])
+            put_vecs("sdf" + x, [st.sdf.items() for st in stories])
+            put("packed" + x, np.array([st._vec is None for st in stories], dtype=np.uint8))
+            put("norm2" + x, np.array([st.norm2 for st in stories], dtype=np.float64))
+            put("n" + x, np.array([st.n for st in stories], dtype=np.int64))
+            put("first" + x, np.array([none_day if st.first is None else st.first for st in stories], dtype=np.int64))
+            put("last" + x, np.array([none_day if st.last is None else st.last for st in stories], dtype=np.int64))
+            put_strs("members" + x, [m for st in stories for m in st.members])
+            put("members_n" + x, np.array([len(st.members) for st in stories], dtype=np.int64))
+            put_strs("pool" + x, [d for st in stories for d, _ in st.pool])
+            put("pool_n" + x, np.array([len(st.pool) for st in stories], dtype=np.int64))
+            put_vecs("poolvec" + x, [None if v is None else v.items() for st in stories for _, v in st.pool])
+            sections += 1
+        del all_stories
+        put_strs("doc", list(self._doc_story))
+        put_strs("docstory", list(self._doc_story.values()))
+        put_strs("recent", list(self._recent))
+        put_vecs("recentvec", [zip(t, w) for t, w, _ in self._recent.values()])
+        put("recent_day", np.array([none_day if d is None else d for _, _, d in self._recent.values()],
+                                   dtype=np.int64))
+        put("df", np.fromiter(self._df.values(), dtype=np.int64, count=len(self._df)))
+        post = [[tid(t), sids] for t, sids in self._post.items()]
+        put_strs("vocab", list(vocab))
+        header = {
+            "format": _FORMAT, "config": asdict(self.config), "ndocs": self._ndocs, "next": self._next,
+            "alias": self._alias, "merges": self._merges, "latest": self._latest, "sections": sections,
+            "post": post,
         }
-        return zlib.compress(json.dumps(state, separators=(",", ":")).encode("utf-8"), 6)
+        put("header", np.frombuffer(zlib.compress(json.dumps(header, separators=(",", ":")).encode(), 1),
+                                    dtype=np.uint8))
+        zf.close()
 
     @classmethod
     def from_bytes(cls, b: bytes) -> "StoryClusterer":
         """Restore a clusterer written by :meth:`to_bytes` (see there for an example)."""
+        if bytes(b[:2]) != b"PK":
+            return cls._from_json(b)
+        return cls.read_from(io.BytesIO(b))
+
+    @classmethod
+    def read_from(cls, f) -> "StoryClusterer":
+        """Restore a clusterer from a seekable binary file written by :meth:`write_to`."""
+        import numpy as np
+
+        try:
+            z = np.load(f, allow_pickle=False)
+            header = json.loads(zlib.decompress(z["header"].tobytes()).decode("utf-8"))
+        except Exception as e:  # noqa: BLE001 - any decoding failure means bad bytes
+            raise ValidationError("story clusterer snapshot is corrupt; rebuild it by re-running the pipeline") from e
+        if not isinstance(header, dict) or header.get("format") != _FORMAT:
+            raise ValidationError(f"story clusterer snapshot is not in format {_FORMAT!r}; rebuild it")
+
+        def strs(name: str) -> list[str]:
+            raw, offs = z[name + "_s"].tobytes(), z[name + "_so"].tolist()
+            return [raw[offs[i]: offs[i + 1]].decode("utf-8", "surrogatepass") for i in range(len(offs) - 1)]
+
+        intern = sys.intern
+        vocab = [intern(t) for t in strs("vocab")]
+
+        def vecs(name: str):
+            ts, ws, offs = z[name + "_t"].tolist(), z[name + "_w"], z[name + "_o"].tolist()
+            out, start = [], 0
+            for end in offs[1:]:
+                if end < 0:
+                    out.append(None)
+                    continue
+                out.append(([vocab[i] for i in ts[start:end]], array("d", ws[start:end].tobytes())))
+                start = end
+            return out
+
+        known = {f.name for f in fields(ClusterConfig)}
+        c = cls(ClusterConfig(**{k: v for k, v in header["config"].items() if k in known}))
+        df = z["df"].tolist()
+        c._df = Counter(dict(zip(vocab[: len(df)], df)))
+        c._ndocs, c._next, c._alias = header["ndocs"], header["next"], header["alias"]
+        c._merges = [tuple(m) for m in header["merges"]]
+        c._latest = header["latest"]
+        c._post = {vocab[i]: sids for i, sids in header["post"]}
+        c._doc_story = dict(zip(strs("doc"), strs("docstory")))
+        rdays = z["recent_day"].tolist()
+        c._recent = {
+            d: (tuple(tw[0]), tw[1], None if day == _NO_DAY else day)
+            for d, tw, day in zip(strs("recent"), vecs("recentvec"), rdays)
+        }
+        for k in range(header["sections"]):
+            x = f".{k}"
+            members, pool_ids, pool_vecs = strs("members" + x), strs("pool" + x), vecs("poolvec" + x)
+            mi = pi = 0
+            cols = zip(strs("sid" + x), vecs("vec" + x), vecs("sdf" + x), z["packed" + x].tolist(),
+                       z["norm2" + x].tolist(), z["n" + x].tolist(), z["first" + x].tolist(),
+                       z["last" + x].tolist(), z["members_n" + x].tolist(), z["pool_n" + x].tolist())
+            for sid, (vt, vw), (st_, sc), packed, norm2, n, first, last, nm, npool in cols:
+                st = _Story(sid)
+                if packed:
+                    st._vec, st._ct, st._cw = None, tuple(vt), vw
+                else:
+                    st._vec = dict(zip(vt, vw.tolist()))
+                st.sdf = dict(zip(st_, map(int, sc)))
+                st.norm2, st.n = norm2, n
+                st.first = None if first == _NO_DAY else first
+                st.last = None if last == _NO_DAY else last
+                st.members = members[mi: mi + nm]
+                mi += nm
+                st.pool = [(d, None if v is None else dict(zip(v[0], v[1].tolist())))
+                           for d, v in zip(pool_ids[pi: pi + npool], pool_vecs[pi: pi + npool])]
+                pi += npool
+                c._stories[sid] = st
+        return c
+
+    @classmethod
+    def _from_json(cls, b: bytes) -> "StoryClusterer":
+        """Restore a snapshot of the first format (zlib-compressed JSON)."""
         try:
             state = json.loads(zlib.decompress(b).decode("utf-8"))
         except (zlib.error, ValueError, UnicodeDecodeError) as e:
             raise ValidationError("story clusterer snapshot is corrupt; rebuild it by re-running the pipeline") from e
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+        if not isinstance(state, dict) or state.get("format") != _FORMAT_JSON:
             raise ValidationError(f"story clusterer snapshot is not in format {_FORMAT!r}; rebuild it")
         known = {f.name for f in fields(ClusterConfig)}
         c = cls(ClusterConfig(**{k: v for k, v in state["config"].items() if k in known}))
@@ -740,13 +940,18 @@ class StoryClusterer:
         cfg = self.config
         horizon = self._latest - cfg.window_days
         for st in self._stories.values():
-            if st.last is not None and st.last < horizon and len(st.vec) > cfg.archive_terms:
-                best = max(st.pool, key=lambda p: st.sim(p[1]))
-                keep = sorted(st.vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.archive_terms]
+            if st.last is not None and st.last < horizon and (st._vec is not None or st.nterms() > cfg.archive_terms):
+                if len(st.pool) > 1:
+                    self._fill_pool(st)
+                    best = max(st.pool, key=lambda p: st.sim(p[1]))
+                else:
+                    best = st.pool[0]
+                keep = sorted(st.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.archive_terms]
                 st.vec = dict(keep)
                 st.norm2 = sum(w * w for _, w in keep)
                 st.sdf = {}
                 st.pool = [best]
+                st.pack()  # archived: packed for good unless an article joins it again
 
     def _decay(self, st: _Story, day: int | None) -> float:
         if day is None or st.first is None:
@@ -884,6 +1089,8 @@ class StoryClusterer:
         self._doc_story[doc_id] = st.sid
         self._index(st, self._query_terms(doc) if qterms is None else qterms)
         self._update_pool(st, doc_id, doc)
+        if st.n == 1:
+            st.pack()  # most stories keep one article: hold them packed until a second joins
 
     def _prune(self, st: _Story) -> None:
         keep = sorted(st.vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_terms]
@@ -891,7 +1098,15 @@ class StoryClusterer:
         st.norm2 = sum(w * w for _, w in keep)
         st.sdf = {t: st.sdf.get(t, 1) for t, _ in keep}
 
+    def _fill_pool(self, st: _Story) -> None:
+        """Give pool entries dropped by :meth:`_Story.pack` their terms back: the centroid's
+        heaviest terms (exact for a one-article story, whose centroid is that article)."""
+        if any(v is None for _, v in st.pool):
+            small = dict(heapq.nlargest(self.config.central_terms, st.items(), key=itemgetter(1)))
+            st.pool = [(d, small if v is None else v) for d, v in st.pool]
+
     def _update_pool(self, st: _Story, doc_id: str, doc: dict[str, float]) -> None:
+        self._fill_pool(st)
         small = dict(heapq.nlargest(self.config.central_terms, doc.items(), key=itemgetter(1)))
         pool = st.pool + [(doc_id, small)]
         if len(pool) > self.config.central_pool:
@@ -904,6 +1119,8 @@ class StoryClusterer:
         """Merge two stories; the older id (smaller number) survives."""
         if gone.sid < keep.sid:
             keep, gone = gone, keep
+        self._fill_pool(keep)
+        self._fill_pool(gone)
         v = keep.vec
         for t, w in gone.vec.items():
             v[t] = v.get(t, 0.0) + w

@@ -561,18 +561,22 @@ class DedupIndex:
         >>> DedupIndex.from_bytes(idx.to_bytes()).query("one two three four").of
         'a'
         """
+        bio = io.BytesIO()
+        self.write_to(bio)
+        return bio.getvalue()
+
+    def write_to(self, f) -> None:
+        """Write the index to a binary file object (an ``.npz`` of plain arrays; see :meth:`to_bytes`)."""
         n = self._n
         id_bytes = [s.encode("utf-8", "surrogatepass") for s in self._ids]
         id_offs = np.zeros(n + 1, dtype=np.int64)
         np.cumsum([len(b) for b in id_bytes], out=id_offs[1:])
         meta = {"format": _FORMAT, "params": self._params(), "n": n, "tab_n": self._tab_n}
-        bio = io.BytesIO()
-        np.savez(bio, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+        np.savez(f, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
                  ids=np.frombuffer(b"".join(id_bytes), dtype=np.uint8), id_offs=id_offs,
                  sigs=self._sigs[:n], nsh=self._nsh[:n], nsamp=self._nsamp[:n],
                  dates=self._dates[:n], alive=self._alive[:n], dig=self._dig[:n],
                  tab=self._tab)
-        return bio.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "DedupIndex":
@@ -581,8 +585,13 @@ class DedupIndex:
         >>> len(DedupIndex.from_bytes(DedupIndex().to_bytes()))
         0
         """
+        return cls.read_from(io.BytesIO(data))
+
+    @classmethod
+    def read_from(cls, f) -> "DedupIndex":
+        """Rebuild an index from a seekable binary file written by :meth:`write_to`."""
         try:
-            z = np.load(io.BytesIO(data), allow_pickle=False)
+            z = np.load(f, allow_pickle=False)
             meta = json.loads(bytes(z["meta"]).decode())
         except Exception as e:  # noqa: BLE001 - any decoding failure means bad bytes
             raise ValueError(f"not a serialised DedupIndex ({e})") from None

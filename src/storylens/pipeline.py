@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import itertools
 import os
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ def article_id(doc: RawDoc) -> str:
     """The input's own id when it gives one, else a stable id from where and what it is.
 
     >>> article_id(RawDoc(source="a/b.txt", text="Hello", format="txt"))
-    'a2d5d0c7e4c9f0d3b'
+    'a92a0551b4a4cc432'
     """
     if doc.meta.get("id"):
         return str(doc.meta["id"])
@@ -98,17 +99,27 @@ class Pipeline:
         """Load saved state (first call) and replay articles stored after it; returns how many were replayed."""
         st = self.store
         if self.dedup is None:
-            d = st.get_state("dedup")
-            c = st.get_state("cluster")
+            where = os.path.dirname(os.path.abspath(st.path)) if st.path != ":memory:" else None
+            d = st.get_state_file("dedup", where)
+            c = st.get_state_file("cluster", where)
             restored = False
-            if d and c and d[0] == c[0]:
-                try:
-                    self.dedup = DedupIndex.from_bytes(d[1])
-                    self.clusterer = StoryClusterer.from_bytes(c[1])
-                    self.state_seq = d[0]
-                    restored = True
-                except Exception:  # noqa: BLE001 - a snapshot from another version: rebuild from the articles
-                    restored = False
+            try:
+                if d and c and d[0] == c[0]:
+                    try:
+                        self.dedup = DedupIndex.read_from(d[1])
+                        c[1].seek(0)
+                        head = c[1].read(2)
+                        c[1].seek(0)
+                        self.clusterer = (StoryClusterer.read_from(c[1]) if head == b"PK"
+                                          else StoryClusterer.from_bytes(c[1].read()))
+                        self.state_seq = d[0]
+                        restored = True
+                    except Exception:  # noqa: BLE001 - a snapshot from another version: rebuild from the articles
+                        restored = False
+            finally:
+                for x in (d, c):
+                    if x:
+                        x[1].close()
             if not restored:
                 self.dedup = DedupIndex()
                 self.clusterer = StoryClusterer()
@@ -136,9 +147,15 @@ class Pipeline:
         if self.dedup is None:
             return
         seq = self.state_seq
+        where = os.path.dirname(os.path.abspath(self.store.path)) if self.store.path != ":memory:" else None
         with self.store.transaction():
-            self.store.set_state("dedup", seq, self.dedup.to_bytes())
-            self.store.set_state("cluster", seq, self.clusterer.to_bytes())
+            for key, obj in (("dedup", self.dedup), ("cluster", self.clusterer)):
+                # written to a scratch file beside the database and stored in parts: a snapshot
+                # of a million articles (~1 GB) is never held in memory whole
+                with tempfile.TemporaryFile(dir=where) as f:
+                    obj.write_to(f)
+                    f.seek(0)
+                    self.store.set_state_file(key, seq, f)
         self._since_snapshot = 0
 
     @contextmanager

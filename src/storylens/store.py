@@ -465,12 +465,67 @@ class Store:
         )
 
     # ------------------------------------------------------------------ state
-    def get_state(self, key: str) -> tuple[int, bytes] | None:
-        r = self.db.execute("SELECT seq, blob FROM state WHERE key=?", (key,)).fetchone()
-        return (r[0], bytes(r[1])) if r else None
+    #: a state blob is stored in parts of at most this many bytes (SQLite caps one value at 1 GB)
+    STATE_PART = 256 * 1024 * 1024
 
-    def set_state(self, key: str, seq: int, blob: bytes) -> None:
-        self.db.execute("INSERT OR REPLACE INTO state(key, seq, blob) VALUES (?,?,?)", (key, seq, blob))
+    def get_state(self, key: str) -> tuple[int, bytes] | None:
+        """The snapshot stored under ``key`` as ``(seq, bytes)``, or None (parts joined)."""
+        r = self.db.execute("SELECT seq, blob FROM state WHERE key=?", (key,)).fetchone()
+        if r is None:
+            return None
+        rest = self.db.execute(
+            "SELECT blob FROM state WHERE key > ? AND key < ? ORDER BY length(key), key", (key + "\x00", key + "\x01")
+        ).fetchall()
+        if not rest:
+            return r[0], bytes(r[1])
+        return r[0], b"".join([r[1], *(x[0] for x in rest)])
+
+    def get_state_file(self, key: str, dir: str | None = None):
+        """The snapshot under ``key`` as ``(seq, file)``: a scratch file holding its parts one
+        after another, positioned at the start (close it when done), or None."""
+        import tempfile
+
+        r = self.db.execute("SELECT seq FROM state WHERE key=?", (key,)).fetchone()
+        if r is None:
+            return None
+        f = tempfile.TemporaryFile(dir=dir)
+        for (blob,) in self.db.execute(
+            "SELECT blob FROM state WHERE key = ? OR (key > ? AND key < ?) ORDER BY length(key), key",
+            (key, key + "\x00", key + "\x01"),
+        ):
+            f.write(blob)
+        f.seek(0)
+        return r[0], f
+
+    def set_state(self, key: str, seq: int, blob) -> None:
+        """Store a snapshot (any bytes-like object) under ``key``, split in parts of
+        :attr:`STATE_PART` bytes; replaces what was there."""
+        view = memoryview(blob).cast("B")
+        part = self.STATE_PART
+        self._put_state_parts(key, seq, (view[i: i + part] for i in range(0, max(len(view), 1), part)))
+
+    def set_state_file(self, key: str, seq: int, f) -> None:
+        """Like :meth:`set_state`, reading the snapshot from a binary file object part by part."""
+        part = self.STATE_PART
+
+        def parts():
+            first = True
+            while True:
+                chunk = f.read(part)
+                if not chunk and not first:
+                    return
+                first = False
+                yield chunk
+
+        self._put_state_parts(key, seq, parts())
+
+    def _put_state_parts(self, key: str, seq: int, parts) -> None:
+        self.db.execute("DELETE FROM state WHERE key > ? AND key < ?", (key + "\x00", key + "\x01"))
+        for i, p in enumerate(parts):
+            if i == 0:
+                self.db.execute("INSERT OR REPLACE INTO state(key, seq, blob) VALUES (?,?,?)", (key, seq, p))
+            else:
+                self.db.execute("INSERT INTO state(key, seq, blob) VALUES (?,?,?)", (f"{key}\x00{i:06d}", seq, p))
 
     # ----------------------------------------------------------------- chrome
     def learn_chrome_many(self, outlet: str, key_sets: list[set[str]]) -> None:
