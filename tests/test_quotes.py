@@ -366,3 +366,60 @@ def test_content_stops_before_an_appended_reporting_participle():
     quotes = extract_quotes("The mayor said the budget was balanced, adding that taxes would fall next year.")
     assert [(q.cue, q.quote) for q in quotes] == [("said", "the budget was balanced"),
                                                   ("adding", "taxes would fall next year")]
+
+
+# ----------------------------------------------------------------- accuracy rules, second round (issue #4)
+
+
+def test_seem_and_appear_report_a_judgement_without_speaker():
+    (q,) = extract_quotes("The new mayor seemed to enjoy the attention.")
+    assert (q.speaker, q.cue, q.kind) == (None, "seemed", "indirect")
+    assert q.quote.startswith("The new mayor") and q.quote.endswith("enjoy the attention")
+    (q,) = extract_quotes("By noon the volunteers appeared exhausted.")
+    assert q.cue == "appeared" and "volunteers appeared exhausted" in q.quote
+    # appearing somewhere, or an empty "it" subject, reports nothing
+    assert extract_quotes("The band appeared on stage at nine.") == []
+    assert extract_quotes("It seems late.") == []
+
+
+def test_as_framing_verbs_report_object_and_as_phrase():
+    (q,) = extract_quotes("Critics see the tax cut as a gift to the rich.")
+    assert (q.speaker, q.cue, q.quote) == ("Critics", "see", "the tax cut as a gift to the rich")
+    (q,) = extract_quotes("The governor described the bill as reckless.")
+    assert (q.speaker, q.quote) == ("The governor", "the bill as reckless")
+    assert extract_quotes("We saw the movie on Friday.") == []
+    assert extract_quotes("She described the scene.") == []
+
+
+def test_nominal_cues_take_their_complement_and_holder():
+    (q,) = extract_quotes("The senator voiced strong criticism of the new trade deal.")
+    assert (q.speaker, q.cue, q.quote) == ("The senator", "criticism", "the new trade deal")
+    qs = [q for q in extract_quotes("Officials rejected his claim that the vote was rigged.") if q.cue == "claim"]
+    assert [(q.speaker, q.quote) for q in qs] == [("his", "the vote was rigged")]
+    # a cue noun with no complement, or another sense of the word, is no attribution
+    assert extract_quotes("The criticism was loud.") == []
+    assert extract_quotes("The support beams cracked under the weight.") == []
+
+
+def test_colon_introduction_reaches_the_quote_opening_the_next_paragraph():
+    text = 'The mayor spoke first.\n\nDr. Ann Ward stated:\n\n"The department has lost its way. It serves politics now."'
+    (q,) = extract_quotes(text)
+    assert (q.canonical_speaker, q.kind) == ("Ann Ward", "direct")
+    assert q.quote.startswith("The department")
+    (q,) = extract_quotes("Continued Stone: “So I think it is a very real problem.”")
+    assert q.speaker == "Stone" and q.quote.startswith("So I think")
+    # a colon inside its paragraph does not claim the quote of the next one
+    text = 'Jane Doe listed three reasons: cost, time and risk.\n\n"We disagree with all of them," the council said.'
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes if "disagree" in q.quote] == ["the council"]
+
+
+def test_curly_quote_nested_in_a_straight_quote():
+    (q,) = extract_quotes('"The court is no longer about “equal justice” at all. It is politics," Ward said.')
+    assert q.kind == "direct" and q.speaker == "Ward"
+    assert q.quote.startswith("The court") and q.quote.endswith("It is politics")
+
+
+def test_according_to_inside_quoted_speech_is_not_an_attribution():
+    quotes = extract_quotes('"Crime fell by a third last year, according to the police," Mayor Ann Lee said.')
+    assert [(q.canonical_speaker, q.cue) for q in quotes] == [("Ann Lee", "said")]

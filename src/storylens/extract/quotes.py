@@ -9,7 +9,9 @@ sentences with a capitalised word. ``"''"`` (two apostrophes) counts as a quote 
 
 Cues are speech verbs ("said", "told", "adding"), "according to", colons, and the
 long tail of stances, findings and wishes (PolNeAR's notion of attribution): "endorsed
-Cruz", "a poll showed Clinton with a lead", "called for a wage rise", "wants to ...".
+Cruz", "a poll showed Clinton with a lead", "called for a wage rise", "wants to ...",
+judgements ("the race seemed to tighten", "sees the vote as a test") and cue nouns with
+their complement ("criticism of the plan", "his claim that ...").
 Quote marks are
 paired per paragraph, so one stray mark never spoils the rest of an article; a quote
 left open at the end of a paragraph runs on into the next one when that paragraph
@@ -111,7 +113,35 @@ def _forms(lemma: str) -> set[str]:
     return f
 
 
-_CUE_FORMS = frozenset(w for lem in REPORTING_VERBS for w in _forms(lem))
+# "the plan seems to work", "he appeared rattled": the writer's (or nobody's) judgement of how things look
+_RAISING = frozenset("seem appear".split())
+# "sees the vote as a test", "viewed him as a threat": a judgement framed by "as"
+_AS_FRAMING = frozenset("see view regard portray describe characterize characterise cast paint consider "
+                        "depict frame".split())
+# nominal cues: the noun's complement is the content ("criticism of the plan", "his claim that ...",
+# "a pledge to cut taxes"); prepositions that introduce it, per noun
+_NOUN_CUES: dict[str, tuple[str, ...]] = {}
+for _nouns, _preps in (
+    ("criticism condemnation denunciation endorsement praise admission", ("of",)),
+    ("support call plea desire", ("for", "of")),
+    ("concern worry fear doubt question complaint", ("about", "over", "of", "regarding")),
+    ("claim assertion allegation accusation suggestion contention belief assumption insistence promise pledge "
+     "vow hope", ("of", "about")),
+):
+    for _n in _nouns.split():
+        _NOUN_CUES[_n] = _preps
+# nouns whose "that"/"to" complement is a reported content ("the claim that ...", "a pledge to ...")
+_NOUN_CLAUSE = frozenset("claim assertion allegation accusation suggestion contention belief assumption insistence "
+                         "promise pledge vow hope concern fear worry doubt complaint admission call plea desire".split())
+# verbs whose subject holds the nominal cue they take as object ("voiced concern", "made the claim")
+_LIGHT_VERBS = frozenset("express voice offer issue make launch lodge raise renew reiterate level repeat signal "
+                         "share register deliver air step double".split())
+_LIGHT_FORMS = frozenset(w for lem in _LIGHT_VERBS for w in _forms(lem)) | {"made"}
+_NOUN_FORMS = frozenset(_NOUN_CUES) | frozenset(n + "s" for n in _NOUN_CUES)
+_CUE_FORMS = frozenset(w for lem in REPORTING_VERBS for w in _forms(lem)) | frozenset(
+    w for lem in _RAISING for w in _forms(lem)) | _NOUN_FORMS
+# framing verbs only matter with an "as" in the sentence
+_AS_FORMS = frozenset(w for lem in _AS_FRAMING for w in _forms(lem)) | {"saw", "seen"}
 
 _FORM2LEMMA: dict[str, str] = {}
 for _lem in sorted(REPORTING_VERBS):
@@ -119,6 +149,11 @@ for _lem in sorted(REPORTING_VERBS):
         _FORM2LEMMA.setdefault(_f, _lem)
 for _lem in sorted(REPORTING_VERBS):
     _FORM2LEMMA[_lem] = _lem
+for _lem in sorted(_RAISING | _AS_FRAMING):
+    for _f in sorted(_forms(_lem)):
+        _FORM2LEMMA.setdefault(_f, _lem)
+_FORM2LEMMA.setdefault("saw", "see")
+_FORM2LEMMA.setdefault("seen", "see")
 
 
 def _lemma(tok) -> str:
@@ -368,7 +403,20 @@ def _quote_segments(text: str, paras: list[tuple[int, int]]) -> list[_Seg]:
                 carry.cont_next = True  # the newspaper convention: reopened at paragraph start
                 cont = True
             carry = None
-        for i in marks:
+        nxt_para = paras[pi + 1][0] if pi + 1 < len(paras) else None
+        skip_to = -1
+        for k, i in enumerate(marks):
+            if i <= skip_to:
+                continue
+            if cur is not None and text[cur] == '"' and text[i] == "“" and i > cur + 1:
+                # '"... “inner” ..."': a curly pair inside an open straight quote is nested in it
+                # (when the straight quote closes later in the paragraph or runs on into the next one)
+                close = next((j for j in marks[k + 1:] if text[j] in '"”'), None)
+                if close is not None and text[close] == "”" and (
+                        any(text[j] == '"' for j in marks if j > close)
+                        or (nxt_para is not None and text[nxt_para] == '"')):
+                    skip_to = close
+                    continue
             role = _mark_role(text, i, ps, pe)
             if role == "ambig":
                 role = "close" if cur is not None else "open"
@@ -402,7 +450,10 @@ def _needs_parse(text: str, s: int, e: int) -> bool:
     low = chunk.lower()
     if "according to" in low:
         return True
-    return any(w in _CUE_FORMS for w in _WORD.findall(low))
+    words = _WORD.findall(low)
+    if any(w in _CUE_FORMS for w in words):
+        return True
+    return " as " in low and any(w in _AS_FORMS for w in words)
 
 
 # --------------------------------------------------------------------------- parsing helpers
@@ -617,13 +668,23 @@ class _Article:
         for tok in doc:
             low = tok.lower_
             if low == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
-                self._according(unit, doc, tok)
+                if not self._in_seg(base + tok.idx):  # "according to" inside quoted speech is the speaker's
+                    self._according(unit, doc, tok)
+                continue
+            if tok.pos_ == "NOUN":
+                lemma = low[:-1] if low.endswith("s") and low[:-1] in _NOUN_CUES else low
+                if lemma in _NOUN_CUES and not self._in_seg(base + tok.idx):
+                    self._nominal(unit, doc, tok, lemma)
                 continue
             if tok.pos_ not in ("VERB", "AUX") or tok.i in seen_verbs:
                 continue
             lemma = _lemma(tok)
             if lemma == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in tok.children):
                 lemma = "say"  # "as X put it"
+            if lemma in _RAISING or (lemma in _AS_FRAMING and lemma not in REPORTING_VERBS):
+                if not self._in_seg(base + tok.idx):
+                    self._judgement(unit, doc, tok, lemma)
+                continue
             if lemma not in REPORTING_VERBS:
                 if self._quote_frame(unit, doc, tok):
                     # '"...," Hollande retaliated.': any verb whose subject follows a quote it governs
@@ -636,6 +697,70 @@ class _Article:
                 continue  # a verb inside quoted speech
             self._verb(unit, doc, tok, lemma)
         self._colon(unit, doc)
+
+    def _nominal(self, unit: _Unit, doc, tok, lemma: str) -> None:
+        """A noun cue: 'his criticism of the plan', 'the claim that ...', 'X voiced support for Y'.
+
+        The content is the noun's complement (a cue preposition's object, a "that" clause or a
+        "to" infinitive); the source its possessor, a "from"/"by" phrase, or the subject of a
+        light verb that takes the noun as object ("expressed concern about ..."); else none.
+        """
+        base = unit.start
+        comp = None
+        for c in tok.children:
+            if c.i <= tok.i:
+                continue
+            if c.dep_ == "prep" and c.lower_ in _NOUN_CUES[lemma]:
+                obj = next((d for d in c.children if d.dep_ in ("pobj", "pcomp")), None)
+                if obj is not None and not (obj.pos_ == "PRON" and obj.i == obj.right_edge.i):
+                    comp = (obj.left_edge.i, obj.right_edge.i)
+                    break
+            if lemma in _NOUN_CLAUSE and c.dep_ in ("acl", "ccomp") and (
+                    any(d.dep_ == "mark" and d.lower_ in ("that", "whether") for d in c.children)
+                    or (c.tag_ == "VB" and any(d.tag_ == "TO" for d in c.children))):
+                comp = (c.left_edge.i, c.right_edge.i)
+                break
+        if comp is None:
+            return
+        spk_tok = next((c for c in tok.children if c.dep_ == "poss"), None)
+        if spk_tok is None:
+            for c in tok.children:
+                if c.dep_ in ("prep", "agent") and c.lower_ in ("from", "by") and c.i > tok.i:
+                    spk_tok = next((d for d in c.children if d.dep_ == "pobj"), None)
+                    if spk_tok is not None:
+                        comp = (comp[0], min(comp[1], c.i - 1)) if c.i > comp[0] else comp
+                        break
+        if spk_tok is None and tok.dep_ == "dobj" and tok.head.lower_ in _LIGHT_FORMS:
+            spk_tok = _subject(tok.head)
+        first, last = doc[comp[0]], doc[comp[1]]
+        while last.i > first.i and last.is_punct and last.text not in _DQ and last.text != "''":
+            last = doc[last.i - 1]
+        cs, ce = base + first.idx, base + last.idx + len(last.text)
+        if self._segs_overlapping(cs, ce):
+            return
+        spk = _speaker_info(spk_tok, base, self.text) if spk_tok is not None else (None, None, None, None)
+        self._add(unit, tok.text, (base + tok.idx, base + tok.idx + len(tok.text)), spk, cs, ce)
+
+    def _judgement(self, unit: _Unit, doc, tok, lemma: str) -> None:
+        """'the race seemed to tighten' (no speaker: the content is the subject and what it seems to do)
+        and 'X sees the vote as a test' (the object and its "as" phrase)."""
+        base = unit.start
+        if lemma in _RAISING:
+            comp = next((c for c in tok.children if c.i > tok.i and (
+                (c.dep_ == "xcomp" and any(a.tag_ == "TO" for a in c.children)) or c.dep_ in ("acomp", "oprd"))), None)
+            subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if comp is None or subj is None or subj.lower_ in ("it", "there"):
+                return
+            first, last = doc[subj.left_edge.i], doc[comp.right_edge.i]
+            self._add(unit, tok.text, (base + tok.idx, base + tok.idx + len(tok.text)), (None, None, None, None),
+                      base + first.idx, base + last.idx + len(last.text))
+            return
+        obj = next((c for c in tok.children if c.dep_ == "dobj" and c.i > tok.i), None)
+        as_ = next((c for c in list(tok.children) + list(obj.children if obj is not None else [])
+                    if c.dep_ == "prep" and c.lower_ == "as" and c.i > tok.i), None)
+        if obj is None or as_ is None or not any(d.dep_ in ("pobj", "pcomp") for d in as_.children):
+            return
+        self._verb(unit, doc, tok, lemma)
 
     def _quote_frame(self, unit: _Unit, doc, tok) -> bool:
         """Whether ``tok`` is the verb of a '"<quote>," <subject> <verb>' frame (the quote is its clause)."""
@@ -739,6 +864,8 @@ class _Article:
                 subj = heads[0] if heads else tail[-1]
                 cs, ce = base + doc[0].idx, base + doc[tok.i - 1].idx
         spk = _speaker_info(subj, base, text) if subj is not None else (None, None, None, None)
+        if spk[0] and spk[0][0] <= cue_s and cue_e < spk[0][1]:
+            spk = (_trim(text, cue_e, spk[0][1]),) + tuple(spk[1:])  # "Continued Stone:": the cue is no part of the name
         if cs is None:
             # no content in the parse: an adjacent quote ("said: '...'" or "'...', said X")
             seg = self._adjacent_seg(cue_s, cue_e, spk[0])
@@ -776,7 +903,7 @@ class _Article:
         if subj is not None and self._in_seg(base + subj.idx) and not self._in_seg(base + tok.idx):
             alt = [c for c in tok.children if c.dep_ == "nsubj" and not self._in_seg(base + c.idx)]
             subj = alt[0] if alt else None
-        if subj is not None or tok.tag_ not in ("VBD", "VBZ", "VBP") \
+        if subj is not None or (tok.tag_ not in ("VBD", "VBZ", "VBP") and not (tok.i == 0 and tok.tag_ == "VBN")) \
                 or any(c.dep_ in ("nsubjpass", "expl") for c in tok.children):
             return subj
         best = None
@@ -793,6 +920,12 @@ class _Article:
                 if best is None:
                     best = en
                 break
+        if best is None and tok.i == 0 and len(doc) > 2 and doc[1].pos_ == "PROPN":
+            k = 1  # "Continued Stone: ...": a sentence-opening cue before a bare name
+            while k + 1 < len(doc) and doc[k + 1].pos_ == "PROPN":
+                k += 1
+            if k + 1 < len(doc) and doc[k + 1].text in (":", ","):
+                return doc[k]
         return best.root if best is not None else None
 
     def _cut_tail(self, doc, base: int, cue, cs: int, ce: int) -> int:
@@ -831,7 +964,7 @@ class _Article:
         """Content of an object-taking cue: its direct object or a cue preposition's object."""
         obj = None
         self._via_prep = False
-        if lemma in _OBJ_CUES:
+        if lemma in _OBJ_CUES or lemma in _AS_FRAMING:
             obj = next((c for c in tok.children if c.dep_ in ("dobj", "attr", "oprd") and c.i > tok.i), None)
         if obj is None and lemma in _PREP_CUES:
             for c in tok.children:
@@ -840,14 +973,22 @@ class _Article:
                     if obj is not None:
                         self._via_prep = True
                         break
-        if obj is None or obj.pos_ == "PRON" and obj.i == obj.right_edge.i:
+        if obj is None:
             return None, None
         # the object and what follows it under the verb ("Clinton taking a lead"), up to a clause break
         end = obj.right_edge.i
+        framed = any(c.dep_ == "prep" and c.lower_ == "as" and c.i > obj.i for c in obj.children)
         for c in tok.children:
             if c.i == end + 1 and (c.dep_ in ("xcomp", "ccomp", "oprd", "acomp")
                                    or (c.dep_ == "prep" and c.lower_ in ("with", "as", "at", "ahead", "for", "of", "over"))):
                 end = c.right_edge.i
+                framed = framed or c.lower_ == "as"
+        if obj.pos_ == "PRON" and obj.i == obj.right_edge.i and not framed:
+            return None, None
+        if framed and lemma in _AS_FRAMING:
+            self._via_prep = True  # "described him as a threat": a judgement even without quote marks
+        elif lemma in _AS_FRAMING and lemma not in _OBJ_CUES:
+            return None, None
         toks = list(doc[obj.left_edge.i:end + 1])
         while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
             toks.pop()
@@ -910,19 +1051,25 @@ class _Article:
             before = doc[:tok.i]
             names = [t for t in before if t.ent_type_ in ("PERSON", "ORG")]
             verbs = [t for t in before if t.pos_ == "VERB"]
+            subj = None
             if verbs:
                 seg = next((g for g in self.segs if g.open_mark is not None and pos < g.open_mark < pos + 4
                             and not g.used), None)
+                v = tok.head if tok.head.pos_ == "VERB" and tok.head.i < tok.i else verbs[-1]
+                subj = _subject(v)
+                if seg is None and (_lemma(v) in REPORTING_VERBS or (subj is not None and (
+                        subj.ent_type_ in ("PERSON", "ORG") or subj.lower_ in _PRONOUNS))):
+                    seg = self._next_para_seg(pos)  # 'Dr. Ward stated:' ending its paragraph
                 if seg is None:
                     continue
-                v = verbs[-1]
-                subj = _subject(v)
-                if subj is None or subj.i > tok.i:
+                if subj is not None and subj.i < tok.i:
+                    spk = _speaker_info(subj, unit.start, text)
+                    vs = unit.start + v.idx
+                    self._add(unit, text[vs:pos + 1], (vs, pos + 1), spk, seg.start, seg.end)
                     continue
-                spk = _speaker_info(subj, unit.start, text)
-                vs = unit.start + v.idx
-                self._add(unit, text[vs:pos + 1], (vs, pos + 1), spk, seg.start, seg.end)
-                continue
+                if tok.i > 4:
+                    continue
+                # "Continued Smith:": a verb with no subject before a name
             if not names:
                 continue
             head = names[-1]
@@ -934,6 +1081,8 @@ class _Article:
                 if g.open_mark is not None and after_s <= g.open_mark < after_s + 4:
                     seg = g
                     break
+            if seg is None:
+                seg = self._next_para_seg(pos)
             if seg is not None:
                 cs, ce = seg.start, seg.end
             else:
@@ -942,6 +1091,14 @@ class _Article:
                     continue
             spk = _speaker_info(head, unit.start, text)
             self._add(unit, ":", (pos, pos + 1), spk, cs, ce)
+
+    def _next_para_seg(self, pos: int) -> _Seg | None:
+        """The quote opening the next paragraph when the colon at ``pos`` ends its paragraph ('X said:')."""
+        pi = self._para_of(pos)
+        if pi < 0 or pi + 1 >= len(self.paras) or self.text[pos + 1:self.paras[pi][1]].strip():
+            return None
+        ns = self.paras[pi + 1][0]
+        return next((g for g in self.segs if g.open_mark == ns and not g.used), None)
 
     def _add(self, unit: _Unit, cue, cue_span, spk, cs, ce) -> None:
         text = self.text
