@@ -470,15 +470,11 @@ class Store:
 
     def get_state(self, key: str) -> tuple[int, bytes] | None:
         """The snapshot stored under ``key`` as ``(seq, bytes)``, or None (parts joined)."""
-        r = self.db.execute("SELECT seq, blob FROM state WHERE key=?", (key,)).fetchone()
+        r = self.get_state_file(key)
         if r is None:
             return None
-        rest = self.db.execute(
-            "SELECT blob FROM state WHERE key > ? AND key < ? ORDER BY length(key), key", (key + "\x00", key + "\x01")
-        ).fetchall()
-        if not rest:
-            return r[0], bytes(r[1])
-        return r[0], b"".join([r[1], *(x[0] for x in rest)])
+        with r[1] as f:
+            return r[0], f.read()
 
     def get_state_file(self, key: str, dir: str | None = None):
         """The snapshot under ``key`` as ``(seq, file)``: a scratch file holding its parts one
