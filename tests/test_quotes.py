@@ -423,3 +423,175 @@ def test_curly_quote_nested_in_a_straight_quote():
 def test_according_to_inside_quoted_speech_is_not_an_attribution():
     quotes = extract_quotes('"Crime fell by a third last year, according to the police," Mayor Ann Lee said.')
     assert [(q.canonical_speaker, q.cue) for q in quotes] == [("Ann Lee", "said")]
+
+
+# ----------------------------------------------------------------- third round (issue #4)
+
+
+def test_attribution_set_off_by_commas_reports_both_sides():
+    (q,) = extract_quotes("The only problem, Ms. Bigbee said, is that her pay is one-third less than before.")
+    assert (q.speaker, q.cue, q.kind) == ("Ms. Bigbee", "said", "indirect")
+    assert q.quote == "The only problem is that her pay is one-third less than before"
+    assert q.quote_span == (0, len("The only problem, Ms. Bigbee said, is that her pay is one-third less than before"))
+    (q,) = extract_quotes("In the end, Mr. Rosenthal said, union voters almost always vote for Democrats.")
+    assert q.speaker == "Mr. Rosenthal" and q.quote == "In the end union voters almost always vote for Democrats"
+    # a sentence-final attribution takes the clause before it
+    (q,) = extract_quotes("The Internet has made it easy for people with odd ideas to find each other, she said.")
+    assert (q.speaker, q.cue) == ("she", "said") and q.quote.startswith("The Internet has made it easy")
+    # what hangs on the cue (', blaming ...', ', when ...') is no second part
+    quotes = extract_quotes('"Too much hate," she said, blaming some of it on the campaign.')
+    assert [(q.kind, q.quote) for q in quotes if q.cue == "said"] == [("direct", "Too much hate")]
+
+
+def test_relative_pronoun_is_the_speaker_mention_resolved_to_its_antecedent():
+    text = "The loss was steep for Mr. Sanders, who said he intended to take a day off."
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.canonical_speaker, q.cue) == ("who", "Sanders", "said")
+    assert text[q.speaker_span[0]:q.speaker_span[1]] == "who"
+    assert q.quote == "he intended to take a day off"
+
+
+def test_inverted_speaker_after_a_closing_quote_mark():
+    (q,) = extract_quotes('"How big is that wall?" asked the boy, who was wearing a red hat.')
+    assert (q.speaker, q.cue, q.quote) == ("the boy", "asked", "How big is that wall?")
+
+
+def test_coordinated_cue_shares_a_passive_subject():
+    quotes = extract_quotes("Mr. Trump was forced into damage control and said that his words had been misconstrued.")
+    said = [q for q in quotes if q.cue == "said"]
+    assert said and said[0].canonical_speaker == "Trump"
+
+
+def test_quote_resumes_after_an_aside_in_its_attribution():
+    text = ("''The key to these ventures was the market timing,'' Mr. Hedge said, referring to the two resorts. "
+            "''I assume they saw the luxury golf market returning.''")
+    quotes = extract_quotes(text)
+    said = [q for q in quotes if q.cue == "said"]
+    assert said[0].kind == "direct" and said[0].quote.endswith("luxury golf market returning.")
+    assert [q.quote for q in quotes if q.cue == "referring"] == ["the two resorts"]
+    # a quoted title inside a long attribution does not stop the quote from resuming
+    text = ('"Of course we will release our medical records," Sanders said during an interview on '
+            'CNN\'s "State of the Union" Sunday. "Thank God, I am very healthy. It is not a problem."')
+    said = [q for q in extract_quotes(text) if q.cue == "said"]
+    assert said and "very healthy" in said[0].quote
+
+
+def test_nyt_closing_marks_end_a_sentence():
+    quotes = extract_quotes("''We won,'' she said. ''It was close.'' Mr. Lee disagreed with the count.")
+    assert [q.quote for q in quotes if q.cue == "said"] == ["We won It was close."]
+
+
+def test_finding_in_a_poll_or_survey():
+    (q,) = extract_quotes("In the latest Washington Post-ABC News poll, Clinton led Trump by eight points.")
+    assert (q.cue, q.speaker, q.quote) == ("In", "the latest Washington Post-ABC News poll",
+                                         "Clinton led Trump by eight points")
+    (q,) = extract_quotes("President Obama's approval rating in a new Gallup survey stands at 53%.")
+    assert q.speaker == "a new Gallup survey" and q.quote == "President Obama's approval rating stands at 53%"
+    # "said in a statement" is the verb's attribution, not the document's
+    assert [q.cue for q in extract_quotes("The company said in a report that sales fell.")] == ["said"]
+
+
+def test_found_a_job_is_no_finding_but_a_poll_finding_is():
+    assert extract_quotes("She found a job in her field last year.") == []
+    (q,) = extract_quotes("A new poll found Clinton with a narrow lead in Ohio.")
+    assert (q.speaker, q.cue, q.quote) == ("A new poll", "found", "Clinton with a narrow lead in Ohio")
+    (q,) = extract_quotes("The study found higher costs for small firms.")
+    assert (q.speaker, q.cue, q.quote) == ("The study", "found", "higher costs for small firms")
+
+
+def test_framing_as_phrase_after_a_modifier():
+    (q,) = extract_quotes("Border agents described the ground underneath the city as ''Swiss cheese.''")
+    assert q.cue == "described" and q.quote.startswith("the ground underneath the city as")
+    (q,) = extract_quotes("Trump described the country as beset by illegal immigrants.")
+    assert q.quote == "the country as beset by illegal immigrants"
+
+
+def test_paragraph_opening_name_and_colon_is_an_attribution():
+    (q,) = extract_quotes("Lewandowski: FBI director acted as judge and jury.\n\nMore text follows here.")
+    assert (q.speaker, q.cue, q.quote) == ("Lewandowski", ":", "FBI director acted as judge and jury.")
+    (q,) = extract_quotes("Matthews: Well, speculation is bad.")
+    assert q.speaker == "Matthews"
+    assert extract_quotes("Update: The vote was moved to Friday.") == []
+
+
+def test_markup_tags_are_no_cues():
+    text = '<tweet author="someone" tweet_id="1">Another attack in Nice. When will we learn?</tweet>'
+    assert [q for q in extract_quotes(text) if q.cue and q.cue.lower() == "tweet"] == []
+
+
+def test_as_reported_by_and_passive_agent_give_the_source():
+    (q,) = extract_quotes("As reported by Western Journalism, there are 150 delegates at stake in the contests.")
+    assert (q.speaker, q.cue, q.quote) == ("Western Journalism", "reported",
+                                         "there are 150 delegates at stake in the contests")
+    (q,) = extract_quotes("The meeting was first reported by Politico.")
+    assert (q.speaker, q.cue, q.quote) == ("Politico", "reported", "The meeting")
+
+
+def test_asked_if_clause_has_no_speaker():
+    quotes = extract_quotes("Asked if her email practices were illegal, 46 percent of voters said yes.")
+    asked = [q for q in quotes if q.cue == "Asked"]
+    assert [(q.speaker, q.quote) for q in asked] == [(None, "her email practices were illegal")]
+
+
+def test_contrast_appended_with_while_is_not_reported():
+    quotes = extract_quotes("Most voters said they are set on voting for Mr. Smith, while 22 percent remain undecided.")
+    assert [q.quote for q in quotes if q.cue == "said"] == ["they are set on voting for Mr. Smith"]
+
+
+def test_said_in_a_statement_that_clause_is_the_content():
+    text = ('Jason Kander, who is running against Roy Blunt, said in a statement that "Washington dysfunction '
+            'has stopped Congress from responding to a public health crisis."')
+    (q,) = extract_quotes(text)
+    assert (q.canonical_speaker, q.cue, q.kind) == ("Jason Kander", "said", "mixed")
+    assert q.quote.startswith('that "Washington dysfunction')
+
+
+def test_clause_after_the_cue_when_a_semicolon_cuts_off_the_one_before():
+    quotes = extract_quotes('Voters in Ohio were worried about the economy; most said they were "very worried."')
+    assert [(q.speaker, q.quote) for q in quotes if q.cue == "said"] == [("most", 'they were "very worried."')]
+
+
+def test_but_clause_after_an_inverted_attribution_is_not_content():
+    quotes = extract_quotes("Ms. Brainard is ''not a backslapper,'' said Mr. Sperling, but she has developed strong ties.")
+    assert [(q.speaker, q.quote) for q in quotes if q.cue == "said"] == [
+        ("Mr. Sperling", "Ms. Brainard is ''not a backslapper,''")]
+
+
+def test_made_a_point_of_saying_goes_to_who_made_it():
+    (q,) = extract_quotes('He made a point of saying the club "was a place of solidarity."')
+    assert (q.speaker, q.cue) == ("He", "saying")
+
+
+def test_dash_line_names_the_speaker_of_the_quote_above():
+    text = ('Clinton spoke on Monday.\n\n"I will look into it. I do not know the status, but I will certainly look '
+            'into it."\n\n- Hillary Clinton.\n\nClinton has said so before.')
+    quotes = extract_quotes(text)
+    (q,) = [q for q in quotes if "look into it" in q.quote]
+    assert (q.speaker, q.canonical_speaker, q.cue, q.kind) == ("Hillary Clinton", "Hillary Clinton", "-", "direct")
+    # a dash line after a paragraph that is not a quote names nobody
+    assert extract_quotes("The vote was close.\n\n- Staff report.") == []
+
+
+def test_reportedly_attributes_the_clause_to_unnamed_sources():
+    (q,) = extract_quotes("The company has reportedly taken heat from a civil rights group.")
+    assert (q.speaker, q.cue, q.quote) == (None, "reportedly", "The company has taken heat from a civil rights group")
+    # "reportedly said" is the verb's attribution
+    quotes = extract_quotes('Trump reportedly said, "You tell me."')
+    assert [q.cue for q in quotes] == ["said"]
+
+
+def test_offer_is_a_cue_with_an_object_or_an_infinitive():
+    (q,) = extract_quotes("Rubio offered a defense of the immigration bill.")
+    assert (q.speaker, q.cue, q.quote) == ("Rubio", "offered", "a defense of the immigration bill")
+    (q,) = extract_quotes("Clinton offered to debate in Brooklyn.")
+    assert (q.speaker, q.quote) == ("Clinton", "to debate in Brooklyn")
+
+
+def test_gloss_closing_a_reported_clause_is_the_writers():
+    (q,) = extract_quotes("Mr. Smith said the plan would cut taxes for the middle class, which critics dispute.")
+    assert q.quote == "the plan would cut taxes for the middle class"
+    (q,) = extract_quotes("Sanders said the vote was a defeat for the party, a loss that will haunt its leaders.")
+    assert q.quote == "the vote was a defeat for the party"
+    # a list is no gloss
+    (q,) = extract_quotes("He said he and Trump differ on Israel, the Iranian nuclear deal and the court.")
+    assert q.quote.endswith("the Iranian nuclear deal and the court")

@@ -11,7 +11,9 @@ Cues are speech verbs ("said", "told", "adding"), "according to", colons, and th
 long tail of stances, findings and wishes (PolNeAR's notion of attribution): "endorsed
 Cruz", "a poll showed Clinton with a lead", "called for a wage rise", "wants to ...",
 judgements ("the race seemed to tighten", "sees the vote as a test") and cue nouns with
-their complement ("criticism of the plan", "his claim that ...").
+their complement ("criticism of the plan", "his claim that ..."); findings "in a poll",
+"reportedly", "as reported by X", attribution clauses set off by commas ("The plan, she said,
+is dead") and name labels ("Matthews: ...", a "- Name" line under a quote).
 Quote marks are
 paired per paragraph, so one stray mark never spoils the rest of an article; a quote
 left open at the end of a paragraph runs on into the next one when that paragraph
@@ -59,7 +61,7 @@ REPORTING_VERBS = frozenset(
     # PolNeAR's long tail: stances, findings, wishes and plans count as attributions too
     """show find want prefer seek learn endorse support back oppose defend favor favour recommend
     mention discuss cite highlight express reveal feel refuse decline aim decide vow
-    remember reference refer talk speak push advocate worry object insist criticise praise thank
+    remember reference refer talk speak push advocate worry object insist criticise praise thank offer
     acknowledge concede
     chant bark exclaim mutter muse scoff gush proclaim plead bemoan anticipate label herald hail tout mock
     deride dub brand slam blast decry chide applaud lambaste attack""".split()
@@ -77,14 +79,14 @@ _NAMING = frozenset("call label dub brand term".split())
 _LISTENER_OBJ = frozenset("tell ask inform assure urge warn".split())
 # verbs that take an infinitive as their content ("promised to ...")
 _XCOMP_OK = frozenset("promise vow pledge threaten urge ask plan hope expect agree demand warn tell call want "
-                      "seek refuse decline aim decide prefer push advocate".split())
+                      "seek refuse decline aim decide prefer push advocate offer".split())
 # verbs whose direct object is the content ("endorsed Cruz", "showed Clinton with a lead")
 _OBJ_CUES = frozenset(
     """show find want prefer seek learn endorse support back oppose defend favor favour recommend
     mention discuss cite highlight express reveal feel criticize criticise praise condemn denounce
     blame accuse welcome reject dismiss question announce propose deny admit acknowledge concede predict
     expect confirm report describe recall reiterate stress emphasize emphasise thank
-    label herald hail tout mock deride dub brand slam blast decry chide applaud lambaste attack chant""".split()
+    label herald hail tout mock deride dub brand slam blast decry chide applaud lambaste attack chant offer""".split()
 )
 # verb + preposition cues: the object of the preposition is the content ("called for", "referring to")
 _PREP_CUES = {
@@ -140,6 +142,9 @@ _LIGHT_FORMS = frozenset(w for lem in _LIGHT_VERBS for w in _forms(lem)) | {"mad
 _NOUN_FORMS = frozenset(_NOUN_CUES) | frozenset(n + "s" for n in _NOUN_CUES)
 _CUE_FORMS = frozenset(w for lem in REPORTING_VERBS for w in _forms(lem)) | frozenset(
     w for lem in _RAISING for w in _forms(lem)) | _NOUN_FORMS
+_DATA_FORMS = frozenset("poll polls survey surveys study report reportedly allegedly purportedly".split())
+# adverbs that attribute a clause to unnamed sources
+_HEARSAY = frozenset("reportedly allegedly purportedly".split())
 # framing verbs only matter with an "as" in the sentence
 _AS_FORMS = frozenset(w for lem in _AS_FRAMING for w in _forms(lem)) | {"saw", "seen"}
 
@@ -268,7 +273,7 @@ def _mark_end(view: str, i: int) -> int:
     return i + 2 if i + 1 < len(view) and view[i + 1] == _FILL else i + 1
 _OPENERS = "“„«"
 _CLOSERS = "”»"
-_SENT_END = re.compile(r"[.!?]+[\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_SENT_END = re.compile(r"[.!?]+(?:''|[\"”’)\]])*(?=\s+(?:''|``|[\"“‘(\[])?[A-Z0-9])")
 _ABBREV = frozenset(
     "mr mrs ms dr st sen rep gov gen lt col sgt capt jr sr inc corp co ltd no vs jan feb mar apr aug sept sep "
     "oct nov dec u.s u.n u.k e.g i.e a.m p.m prof rev ft mt gens reps sens d.c calif ariz fla mass va".split()
@@ -451,7 +456,7 @@ def _needs_parse(text: str, s: int, e: int) -> bool:
     if "according to" in low:
         return True
     words = _WORD.findall(low)
-    if any(w in _CUE_FORMS for w in words):
+    if any(w in _CUE_FORMS or w in _DATA_FORMS for w in words):
         return True
     return " as " in low and any(w in _AS_FORMS for w in words)
 
@@ -503,7 +508,7 @@ def _ent_at(tok):
 
 
 def _strip_poss(s: str) -> str:
-    return re.sub(r"\s*['’]s?$", "", s).strip()
+    return re.sub(r"^[^\w\"“]+", "", re.sub(r"\s*['’]s?$", "", s)).strip()
 
 
 def _speaker_info(head, base: int, text: str):
@@ -581,60 +586,144 @@ def _speaker_info(head, base: int, text: str):
 
 def _subject(verb):
     """The token naming who speaks for ``verb`` (climbing from "saying"/"adding")."""
+    return _subject_rel(verb)[0]
+
+
+def _subject_rel(verb):
+    """(subject, relative pronoun): for '..., who said ...' the antecedent and the "who" token."""
     v = verb
+    via = None
+    agent = next((p for a in verb.children if a.dep_ == "agent" for p in a.children if p.dep_ == "pobj"), None)
+    if agent is not None and verb.tag_ == "VBN":
+        return agent, None  # 'as reported by Politico', 'was first reported by Politico'
+    if verb.tag_ == "VBN" and verb.dep_ in ("advcl", "acl") and not any(
+            c.dep_ in ("aux", "nsubj", "nsubjpass") for c in verb.children):
+        return None, None  # 'Asked about the plan, X said ...': X was asked; who asked is not said
     for _ in range(4):
-        for c in v.children:
+        # two subjects come from a bad parse ('for people ..., she said'): the nearer one speaks
+        for c in sorted(v.children, key=lambda c: abs(c.i - v.i)):
             if c.dep_ in ("nsubj", "csubj"):
                 if c.tag_ in ("WP", "WDT") and v.dep_ == "relcl":
-                    return v.head
-                return c
+                    return v.head, c
+                return c, None
             if c.dep_ == "nsubjpass":
                 for a in v.children:
                     if a.dep_ == "agent":
                         for p in a.children:
                             if p.dep_ == "pobj":
-                                return p
-                return None
+                                return p, None
+                if v is not verb and via == "conj" and c.tag_ not in ("WP", "WDT"):
+                    return c, None  # 'X was forced into ... and said ...': the shared subject
+                if v is verb and _lemma(v) in _PAREN_VERBS and any(
+                        a.dep_ == "auxpass" and a.lower_ in ("'s", "’s") for a in v.children) \
+                        and any(a.dep_ == "ccomp" for a in v.children):
+                    return c, None  # "He's said he ...": "'s" is "has", not a passive
+                return None, None
         if v.dep_ == "prep" and v.pos_ == "ADP" and v.head.pos_ in ("VERB", "AUX"):
             v = v.head  # "responded by saying ...": climb from the preposition to its verb
             continue
+        if v.dep_ == "prep" and v.pos_ == "ADP" and v.head.pos_ == "NOUN" and v.head.dep_ in ("dobj", "attr") \
+                and v.head.head.pos_ in ("VERB", "AUX"):
+            v = v.head.head  # "made a point of saying ...": the one who made it
+            continue
+        if v.dep_ == "parataxis" and v is verb and v.head is not v and v.head.pos_ == "VERB" and v.head.i < v.i \
+                and not any(c.dep_ in ("ccomp", "parataxis") and c.i < v.i for c in v.head.children):
+            v = v.head  # 'X, noting ..., said, "..."' parsed with "said" hanging on "noting"
+            continue
         if v.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl") and v.head is not v:
+            via = v.dep_
             if v.dep_ == "acl" and v.head.pos_ in ("NOUN", "PROPN"):
                 if v.tag_ == "VBG" and v.head.lower_ in _STATEMENT_NOUNS:
                     v = v.head.head  # "released a statement saying ...": the one who released it
                     while v.dep_ in ("pobj", "prep", "dobj", "conj") and v.head is not v:
                         v = v.head
                     continue
-                return v.head if v.tag_ == "VBG" else None  # "Hamas, saying ..." / "a statement read"
+                return (v.head if v.tag_ == "VBG" else None), None  # "Hamas, saying ..." / "a statement read"
             v = v.head
             continue
         break
-    return None
+    return None, None
 
+
+# "in a poll/survey/study/report": a finding attributed to the document
+_DATA_SOURCES = frozenset("poll survey study report analysis census audit".split())
+# sources whose "found X" reports a finding rather than something come upon
+_FINDERS = frozenset("poll survey study report analysis investigation review audit probe inquiry research researcher "
+                     "scientist economist analyst auditor investigator inspector panel commission committee court "
+                     "jury judge test experiment data paper estimate census count tally".split())
+# cues that can stand in a comma-delimited attribution clause ('The plan, she said, is ...')
+_PAREN_VERBS = frozenset(
+    """say tell add write note report argue explain acknowledge declare insist warn state tweet respond reply
+    continue conclude recall predict admit confirm stress emphasize emphasise maintain contend assert allege
+    estimate believe think comment remark observe concede agree caution complain charge speculate hope fear
+    expect suggest post joke quip counter retort boast lament testify reveal indicate recount muse find
+    show claim""".split())
+# dependents of a cue that make up an attribution clause set off by commas ('..., Smith told reporters on Monday, ...')
+_PAREN_DEPS = frozenset("nsubj aux neg advmod npadvmod prep dative dobj prt agent".split())
 
 _STATEMENT_NOUNS = frozenset("statement statements letter release tweet tweets post message memo interview "
                              "speech report ad video email op-ed column".split())
 
 
 def _content_tokens(verb, lemma: str):
-    for c in verb.children:
-        if c.dep_ == "ccomp":
-            toks = list(c.subtree)
-            # "X says A, but B": a coordinated clause with its own subject is reported too
-            for cj in verb.children:
-                if cj.dep_ == "conj" and cj.i > c.i and cj.pos_ in ("VERB", "AUX") \
-                        and _lemma(cj) not in REPORTING_VERBS \
-                        and any(d.dep_ in ("nsubj", "nsubjpass") for d in cj.children):
-                    toks = [t for t in verb.doc[toks[0].i:cj.right_edge.i + 1]]
-            acc = [t.i for t in toks if t.lower_ == "according" and t.i > c.i]
-            if acc:
-                toks = [t for t in toks if t.i < acc[0]]
-            while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
-                toks.pop()
-            return toks or None
+    # the first clause, unless a semicolon cuts it off from the cue ('A; most said B')
+    doc = verb.doc
+    ccomps = [c for c in verb.children if c.dep_ == "ccomp"]
+    if len(ccomps) > 1 and ccomps[0].i < verb.i and doc[ccomps[0].right_edge.i + 1].text == ";":
+        ccomps = ccomps[1:]
+    if ccomps:
+        c = ccomps[0]
+        toks = list(c.subtree)
+        # "X says A, but B": a coordinated clause with its own subject is reported too
+        for cj in verb.children:
+            if cj.dep_ == "conj" and cj.i > c.i > verb.i and cj.pos_ in ("VERB", "AUX") \
+                    and _lemma(cj) not in REPORTING_VERBS \
+                    and any(d.dep_ in ("nsubj", "nsubjpass") for d in cj.children):
+                toks = [t for t in verb.doc[toks[0].i:cj.right_edge.i + 1]]
+        acc = [t.i for t in toks if t.lower_ == "according" and t.i > c.i]
+        # '..., while 22 percent said ...': a contrast the writer appends is not what was said
+        for d in c.children:
+            if d.i > c.i and d.dep_ == "advcl" and d.i > 0 and any(
+                    m.dep_ == "mark" and m.lower_ in ("while", "whereas") for m in d.children) \
+                    and verb.doc[d.left_edge.i - 1].text in (",", ";", "—", "--"):
+                acc.append(d.left_edge.i - 1)
+        # ', which ...' / ', a move that ...' closing the clause: the writer's gloss, not what was said
+        last = max(t.i for t in toks) if toks else -1
+        for t in toks:
+            if (t.dep_ == "relcl" or (t.dep_ == "appos" and any(x.dep_ in ("relcl", "acl") for x in t.children))) \
+                    and t.i > c.i and t.right_edge.i >= last - 1 \
+                    and verb.doc[t.left_edge.i - 1].text == "," and not any(
+                        x.text in _DQ or x.text == "''" for x in verb.doc[t.left_edge.i:t.right_edge.i + 1]):
+                acc.append(t.left_edge.i - 1)
+        if acc:
+            toks = [t for t in toks if t.i < min(acc)]
+        while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
+            toks.pop()
+        return toks or None
     for c in verb.children:
         if c.dep_ == "xcomp" and lemma in _XCOMP_OK:
             return list(c.subtree)
+    for c in verb.children:
+        # 'said in a statement that ...' with the clause parsed as the noun's
+        if c.dep_ == "prep" and c.i > verb.i and c.lower_ in ("in", "during", "on"):
+            for n in c.children:
+                if n.dep_ == "pobj" and _lemma(n) in _STATEMENT_NOUNS | {"interview", "conference", "briefing"}:
+                    for cl in n.children:
+                        if cl.dep_ in ("acl", "relcl", "ccomp") and cl.i > n.i and any(
+                                m.dep_ == "mark" and m.lower_ == "that" for m in cl.children) and any(
+                                m.dep_ in ("nsubj", "nsubjpass") for m in cl.children):
+                            toks = list(cl.subtree)
+                            while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
+                                toks.pop()
+                            return toks or None
+    if lemma in ("ask", "wonder", "question"):
+        for c in verb.children:  # 'Asked if her email practices were illegal, ...'
+            if c.i > verb.i and c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "whether")
+                                                        for m in c.children):
+                toks = list(c.subtree)
+                while toks and toks[-1].is_punct:
+                    toks.pop()
+                return toks or None
     return None
 
 
@@ -671,12 +760,20 @@ class _Article:
                 if not self._in_seg(base + tok.idx):  # "according to" inside quoted speech is the speaker's
                     self._according(unit, doc, tok)
                 continue
+            if low in _HEARSAY and tok.dep_ == "advmod" and tok.head.pos_ in ("VERB", "AUX"):
+                if not self._in_seg(base + tok.idx):
+                    self._hearsay(unit, doc, tok)
+                continue
+            if low == "in" and tok.dep_ == "prep":
+                if not self._in_seg(base + tok.idx):
+                    self._in_source(unit, doc, tok)
+                continue
             if tok.pos_ == "NOUN":
                 lemma = low[:-1] if low.endswith("s") and low[:-1] in _NOUN_CUES else low
                 if lemma in _NOUN_CUES and not self._in_seg(base + tok.idx):
                     self._nominal(unit, doc, tok, lemma)
                 continue
-            if tok.pos_ not in ("VERB", "AUX") or tok.i in seen_verbs:
+            if tok.pos_ not in ("VERB", "AUX") or tok.i in seen_verbs or (tok.i > 0 and doc[tok.i - 1].text in ("<", "</")):
                 continue
             lemma = _lemma(tok)
             if lemma == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in tok.children):
@@ -741,6 +838,83 @@ class _Article:
         spk = _speaker_info(spk_tok, base, self.text) if spk_tok is not None else (None, None, None, None)
         self._add(unit, tok.text, (base + tok.idx, base + tok.idx + len(tok.text)), spk, cs, ce)
 
+    def _hearsay(self, unit: _Unit, doc, tok) -> None:
+        """'The company has reportedly taken heat from ...': an attribution with no named source; the
+        content is the clause the adverb modifies, without the adverb."""
+        v = tok.head
+        if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in v.children) or _lemma(v) in REPORTING_VERBS \
+                or "<" in doc.text:
+            return  # ('reportedly said': the verb's own attribution; markup is no prose)
+        drop = {tok.i}
+        for c in v.children:  # not the adverbial clauses around it ('When ..., X reportedly ...')
+            if c.dep_ in ("advcl", "parataxis"):
+                drop.update(t.i for t in c.subtree)
+        toks = [t for t in v.subtree if t.i not in drop]
+        if not toks:
+            return
+        run = [toks[0]]
+        for t in toks[1:]:
+            if not all(j in drop for j in range(run[-1].i + 1, t.i)):
+                break
+            run.append(t)
+        while run and (run[0].is_punct or run[0].dep_ in ("cc", "mark")) and run[0].text not in _DQ:
+            run = run[1:]
+        while run and run[-1].is_punct and run[-1].text not in _DQ and run[-1].text not in ("''", "%"):
+            run = run[:-1]
+        if len([t for t in run if t.is_alpha]) < 3:
+            return
+        base = unit.start
+        cs, ce = base + run[0].idx, base + run[-1].idx + len(run[-1].text)
+        gap = (base + tok.idx, base + tok.idx + len(tok.text))
+        self._add(unit, tok.text, gap, (None, None, None, None), cs, ce, gap if cs < gap[0] and gap[1] < ce else None)
+
+    def _in_source(self, unit: _Unit, doc, tok) -> None:
+        """'In the latest poll, Clinton led Trump by 8 points' / 'Trump leads in a new survey': a finding
+        reported by a poll, survey, study or report. The content is the clause the phrase modifies, without
+        the phrase; the source is its object. Not when the clause's verb is a cue of its own ('said in a
+        statement')."""
+        pobj = next((c for c in tok.children if c.dep_ == "pobj"), None)
+        if pobj is None or _lemma(pobj) not in _DATA_SOURCES:
+            return
+        v = tok.head
+        for _ in range(3):
+            if v.pos_ in ("VERB", "AUX") or v.dep_ == "ROOT":
+                break
+            v = v.head
+        if v.pos_ not in ("VERB", "AUX") or _lemma(v) in REPORTING_VERBS or v.lower_ in _BE and not any(
+                c.dep_ in ("nsubj", "attr", "acomp") for c in v.children):
+            return
+        if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in v.children):
+            return
+        if v.dep_ not in ("ROOT", "conj", "parataxis") or any(_lemma(a) in REPORTING_VERBS for a in v.ancestors):
+            return  # a subordinate clause, or one inside what someone says
+        pp = {t.i for t in tok.subtree}
+        for c in v.children:  # not the clauses appended to it (', while ...', '; and ...')
+            if c.i > v.i and c.i > tok.i and c.dep_ in ("advcl", "conj", "cc", "parataxis"):
+                pp.update(t.i for t in c.subtree)
+        toks = [t for t in v.subtree if t.i not in pp]
+        if not toks:
+            return
+        run = [toks[0]]
+        for t in toks[1:]:  # one stretch of text, across the phrase itself
+            if not all(j in pp for j in range(run[-1].i + 1, t.i)):
+                break
+            run.append(t)
+        toks = run
+        while toks and (toks[0].is_punct or toks[0].dep_ == "cc") and toks[0].text not in _DQ:
+            toks = toks[1:]
+        while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text not in ("''", "%"):
+            toks = toks[:-1]
+        if len([t for t in toks if t.is_alpha]) < 3:
+            return
+        base = unit.start
+        cs, ce = base + toks[0].idx, base + toks[-1].idx + len(toks[-1].text)
+        last = doc[max(pp)]
+        gap = (base + tok.idx, base + last.idx + len(last.text))
+        spk = _speaker_info(pobj, base, self.text)
+        self._add(unit, tok.text, (base + tok.idx, base + tok.idx + len(tok.text)), spk, cs, ce,
+                  gap if cs < gap[0] and gap[1] < ce else None)
+
     def _judgement(self, unit: _Unit, doc, tok, lemma: str) -> None:
         """'the race seemed to tighten' (no speaker: the content is the subject and what it seems to do)
         and 'X sees the vote as a test' (the object and its "as" phrase)."""
@@ -778,6 +952,12 @@ class _Article:
         return (seg.open_mark is not None and seg.open_mark <= unit.start + 1
                 and seg.close_mark < unit.start + doc[subj.left_edge.i].idx)
 
+    def _unit_of(self, pos: int) -> int:
+        for k, u in enumerate(self.units):
+            if u.start <= pos < u.end:
+                return k
+        return -1
+
     def _para_of(self, pos: int) -> int:
         for pi, (ps, pe) in enumerate(self.paras):
             if ps <= pos < pe:
@@ -802,8 +982,12 @@ class _Article:
         # particles ("point out") and "in a statement" stay outside the cue span
         ctoks = _content_tokens(tok, lemma)
         cs = ce = None
+        gap = None
+        par = None if ctoks else (self._as_frame(doc, tok, subj) or self._parenthetical(doc, tok, subj))
         if ctoks:
             cs, ce = base + ctoks[0].idx, base + ctoks[-1].idx + len(ctoks[-1].text)
+        elif par is not None:
+            cs, ce, gap = par
         elif tok.dep_ in ("parataxis", "ROOT") and tok.i > 0:
             # "..., he said." with the clause not attached as ccomp
             first = min([t.i for t in tok.subtree])
@@ -864,6 +1048,13 @@ class _Article:
                 subj = heads[0] if heads else tail[-1]
                 cs, ce = base + doc[0].idx, base + doc[tok.i - 1].idx
         spk = _speaker_info(subj, base, text) if subj is not None else (None, None, None, None)
+        rel = self._rel
+        if rel is not None and subj is not None and spk[0] and rel.i < tok.i and rel.head.head.i == subj.i:
+            # '..., who said ...': the relative pronoun is the speaker's mention in the clause (as "he"
+            # would be); the antecedent gives the canonical name
+            rs = base + rel.idx
+            canon = spk[2] or _strip_poss(text[spk[0][0]:spk[0][1]])
+            spk = ((rs, rs + len(rel.text)), spk[1], canon, spk[3])
         if spk[0] and spk[0][0] <= cue_s and cue_e < spk[0][1]:
             spk = (_trim(text, cue_e, spk[0][1]),) + tuple(spk[1:])  # "Continued Stone:": the cue is no part of the name
         if cs is None:
@@ -883,14 +1074,104 @@ class _Article:
                 cs = spk[0][1]
             else:
                 return
-        if cs <= cue_s < ce:  # "... that it said were ...": keep the side after the cue
+        if gap is not None and not (gap[0] <= cue_s and cue_e <= gap[1]):
+            gap = None
+        if gap is not None:
+            pass  # 'The problem, X said, is ...': the content runs on both sides of the attribution
+        elif cs <= cue_s < ce:  # "... that it said were ...": keep the side after the cue
             if ce - cue_e > 8:
                 cs = cue_e
             else:
                 ce = cue_s
         if ce > cue_e and cs >= cue_s:
             ce = self._cut_tail(doc, base, tok, cs, ce)
-        self._add(unit, tok.text, (cue_s, cue_e), spk, cs, ce)
+        self._add(unit, tok.text, (cue_s, cue_e), spk, cs, ce, gap)
+
+    def _as_frame(self, doc, tok, subj):
+        """'As reported by Politico, there are 150 delegates at stake' / 'as X has noted, ...' (the clause the
+        "as" phrase modifies), and 'The meeting was first reported by Politico' (a passive cue with an agent:
+        its subject). Returns (start, end, gap) like :meth:`_parenthetical`, or None."""
+        base = self._base
+        if _lemma(tok) not in _PAREN_VERBS:
+            return None
+        if tok.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "as" for m in tok.children) \
+                and subj is not None and not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in tok.children):
+            head = tok.head
+            skip = {t.i for t in tok.subtree}
+            toks = [t for t in head.subtree if t.i not in skip]
+            while toks and (toks[0].is_punct or toks[0].dep_ == "cc") and toks[0].text not in _DQ:
+                toks = toks[1:]
+            while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
+                toks = toks[:-1]
+            if len([t for t in toks if t.is_alpha]) < 3 or any(_lemma(a) in REPORTING_VERBS for a in head.ancestors):
+                return None
+            cs, ce = base + toks[0].idx, base + toks[-1].idx + len(toks[-1].text)
+            lo, hi = doc[min(skip)], doc[max(skip)]
+            return cs, ce, (base + lo.idx, base + hi.idx + len(hi.text))
+        nsp = next((c for c in tok.children if c.dep_ == "nsubjpass" and c.i < tok.i), None)
+        if nsp is not None and subj is not None and subj.dep_ == "pobj" and subj.head.dep_ == "agent" \
+                and subj.head.head.i == tok.i and nsp.pos_ in ("NOUN", "PROPN") \
+                and not any(c.dep_ in ("ccomp", "xcomp") for c in tok.children):
+            first, last = doc[nsp.left_edge.i], doc[nsp.right_edge.i]
+            return base + first.idx, base + last.idx + len(last.text), None
+        return None
+
+    def _parenthetical(self, doc, tok, subj):
+        """Content around an attribution clause set off by commas: 'The problem, X said, is ...',
+        'At times, aides said, he would fume.', '..., she said.' (the cue has no clausal complement).
+
+        The attribution is the run of tokens around the cue made of its subject, auxiliaries,
+        adverbs, prepositional phrases and listener; it must stand between punctuation marks
+        (or the sentence's edges). Returns (start, end, (gap start, gap end)) or None.
+        """
+        if tok.tag_ not in ("VBD", "VBZ", "VBP") and not any(c.dep_ == "aux" for c in tok.children):
+            return None
+        if tok.dep_ not in ("parataxis", "advcl", "ROOT", "ccomp") or subj is None or subj.head.i != tok.i \
+                or subj.dep_ != "nsubj" or _lemma(tok) not in _PAREN_VERBS:
+            return None
+        core = {tok.i}
+        for c in tok.children:
+            if c.dep_ in _PAREN_DEPS and (c.dep_ != "dobj" or _lemma(tok) in _LISTENER_OBJ) \
+                    and not (c.dep_ == "prep" and c.lower_ == "as"):
+                core.update(t.i for t in c.subtree)
+        lo = hi = tok.i
+        while lo - 1 in core:
+            lo -= 1
+        while hi + 1 in core:
+            hi += 1
+        if subj.left_edge.i < lo or subj.right_edge.i > hi:
+            return None
+        sent = tok.sent
+        start, end = sent.start, sent.end
+        while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space) and doc[end - 1].text not in _DQ \
+                and doc[end - 1].text != "''":
+            end -= 1
+        if hi + 1 < end and not (doc[hi + 1].is_punct and doc[hi + 1].text in (",", "—", "–", "--", "-", ";")):
+            return None
+        if lo > start and not (doc[lo - 1].is_punct and doc[lo - 1].text in (",", "—", "–", "--", "-")
+                               or doc[lo - 1].text in _DQ or doc[lo - 1].text == "''"):
+            return None
+        left = [t for t in doc[start:lo] if not t.is_space]
+        right = [t for t in doc[hi + 1:end] if not t.is_space]
+        # what follows must belong to the main clause, not hang on the cue (', arguing that ...')
+        if any(t.is_alpha and tok.is_ancestor(t) for t in right):
+            return None
+        first = next((t for t in right if t.is_alpha), None)
+        if first is not None and (first.tag_ in ("VBG", "VBN", "CC", "WRB") or first.dep_ in ("mark", "cc")
+                                  or first.lower_ in _SCONJ_WORDS):
+            return None  # '"...," she said, blaming ...' / ', when ...' / ', and ...': no continuation
+        words = [t for t in left + right if t.is_alpha]
+        if len(words) < 3:
+            return None
+        base = self._base
+        toks = left + right
+        while toks and toks[0].is_punct and toks[0].text not in _DQ and toks[0].text not in ("''", "``"):
+            toks = toks[1:]
+        if not toks:
+            return None
+        cs, ce = base + toks[0].idx, base + toks[-1].idx + len(toks[-1].text)
+        gs, ge = base + doc[lo].idx, base + doc[hi].idx + len(doc[hi].text)
+        return cs, ce, (gs, ge)
 
     def _speaker_token(self, doc, base: int, tok):
         """Who speaks for the cue ``tok``: its subject, repaired where the parse went wrong.
@@ -899,10 +1180,18 @@ class _Article:
         said X'); a finite cue with no subject at all takes the nearest person or organisation
         before it with no other verb in between ('At the convention Sen. X (D-MA) said ...').
         """
-        subj = _subject(tok)
+        subj, self._rel = _subject_rel(tok)
         if subj is not None and self._in_seg(base + subj.idx) and not self._in_seg(base + tok.idx):
             alt = [c for c in tok.children if c.dep_ == "nsubj" and not self._in_seg(base + c.idx)]
             subj = alt[0] if alt else None
+        if subj is None and tok.i > 0 and (doc[tok.i - 1].text in _DQ or doc[tok.i - 1].text == "''") \
+                and any(g.close_mark == base + doc[tok.i - 1].idx for g in self.segs):
+            # '"Why?" asked the boy, who ...': the noun after a cue that follows a closing quote mark is
+            # its (inverted) subject, whatever the parse calls it
+            after = next((c for c in tok.children if c.i > tok.i and c.dep_ in ("dobj", "attr", "npadvmod", "dative")
+                          and c.pos_ in ("NOUN", "PROPN") and c.left_edge.i == tok.i + 1), None)
+            if after is not None:
+                return after
         if subj is not None or (tok.tag_ not in ("VBD", "VBZ", "VBP") and not (tok.i == 0 and tok.tag_ == "VBN")) \
                 or any(c.dep_ in ("nsubjpass", "expl") for c in tok.children):
             return subj
@@ -966,6 +1255,12 @@ class _Article:
         self._via_prep = False
         if lemma in _OBJ_CUES or lemma in _AS_FRAMING:
             obj = next((c for c in tok.children if c.dep_ in ("dobj", "attr", "oprd") and c.i > tok.i), None)
+        if obj is not None and lemma == "find" and not any(c.i == obj.right_edge.i + 1 and c.dep_ in (
+                "xcomp", "ccomp", "oprd", "acomp") for c in tok.children):
+            # "found a job" is no finding; "the poll found Clinton ahead" / "a study found higher costs" are
+            subj = _subject(tok)
+            if subj is None or _lemma(subj) not in _FINDERS:
+                obj = None
         if obj is None and lemma in _PREP_CUES:
             for c in tok.children:
                 if c.dep_ in ("prep", "prt") and c.i > tok.i and c.lower_ in _PREP_CUES[lemma]:
@@ -983,6 +1278,12 @@ class _Article:
                                    or (c.dep_ == "prep" and c.lower_ in ("with", "as", "at", "ahead", "for", "of", "over"))):
                 end = c.right_edge.i
                 framed = framed or c.lower_ == "as"
+            elif lemma in _AS_FRAMING and c.i > end and ((c.dep_ == "prep" and c.lower_ == "as") or (
+                    c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "as" for m in c.children))) \
+                    and c.left_edge.i - end <= 5:
+                # "described the ground underneath the city as 'Swiss cheese'", "described the country as beset by ..."
+                end = c.right_edge.i
+                framed = True
         if obj.pos_ == "PRON" and obj.i == obj.right_edge.i and not framed:
             return None, None
         if framed and lemma in _AS_FRAMING:
@@ -1070,6 +1371,11 @@ class _Article:
                 if tok.i > 4:
                     continue
                 # "Continued Smith:": a verb with no subject before a name
+            label = (unit.start == self.paras[unit.para][0] and 1 <= tok.i <= 3
+                     and all(t.is_alpha and t.text[0].isupper() and not (t.is_upper and len(t.text) > 2)
+                             and t.lower_ not in _NOT_LABELS for t in before))
+            if not names and label:
+                names = [before[-1]]  # 'Matthews: Well, ...' / 'Sanders: Clinton Email Story Has Moved'
             if not names:
                 continue
             head = names[-1]
@@ -1087,7 +1393,7 @@ class _Article:
                 cs, ce = seg.start, seg.end
             else:
                 cs, ce = _trim(text, after_s, unit.end, " \t\n")
-                if len(_WORD.findall(text[cs:ce])) < 4:
+                if len(_WORD.findall(text[cs:ce])) < (2 if label else 4):
                     continue
             spk = _speaker_info(head, unit.start, text)
             self._add(unit, ":", (pos, pos + 1), spk, cs, ce)
@@ -1100,7 +1406,7 @@ class _Article:
         ns = self.paras[pi + 1][0]
         return next((g for g in self.segs if g.open_mark == ns and not g.used), None)
 
-    def _add(self, unit: _Unit, cue, cue_span, spk, cs, ce) -> None:
+    def _add(self, unit: _Unit, cue, cue_span, spk, cs, ce, gap=None) -> None:
         text = self.text
         cs, ce = _trim(text, cs, ce, " \t\n,;:—–-")
         if ce <= cs:
@@ -1114,7 +1420,10 @@ class _Article:
             for g in segs:
                 g.used = True
         span, typ, canon, role = spk
-        self.atts.append(_Att(cue, cue_span, span, typ, canon, role, cs, ce, pieces, unit.para))
+        att = _Att(cue, cue_span, span, typ, canon, role, cs, ce, pieces, unit.para)
+        if gap is not None and cs < gap[0] and gap[1] < ce:
+            att.gaps.append(gap)
+        self.atts.append(att)
 
     # -- after all sentences of the article
     def finish(self) -> list[Quote]:
@@ -1153,6 +1462,7 @@ class _Article:
         self.atts = [a for a in uniq if id(a) not in drop]
         self._orphans()
         self._multi_paragraph()
+        self._dash_sources()
         self._resolve()
         out = []
         for a in sorted(self.atts, key=lambda a: a.start):
@@ -1186,6 +1496,16 @@ class _Article:
                 if first is not None and first.open_mark is not None and first.open_mark < s:
                     s = first.open_mark
                 qtext = text[s:e]
+                gaps = sorted(g for g in a.gaps if s < g[0] and g[1] < e and not any(
+                    h.start < g[1] and g[0] < h.end for h in segs))
+                if gaps and kind == "indirect":
+                    # 'The problem, X said, is ...': the parts of the content without the attribution
+                    parts, at = [], s
+                    for g0, g1 in gaps:
+                        parts.append(text[at:g0].rstrip(" ,;—–-"))
+                        at = g1
+                    parts.append(text[at:e].lstrip(" ,;—–-"))
+                    qtext = " ".join(x for x in parts if x)
             speaker = text[a.spk_span[0]:a.spk_span[1]] if a.spk_span else None
             out.append(Quote(
                 speaker=speaker, speaker_span=a.spk_span, canonical_speaker=a.canonical, cue=a.cue,
@@ -1215,14 +1535,25 @@ class _Article:
                 continue
             # '"A," he said. "B."' and '"A," he said, "B."' are one quote
             merged = False
-            for a in sorted((a for a in self.atts if a.para == g.para and a.end <= g.start and a.cue),
-                            key=lambda a: -a.end):
+            before = sorted((a for a in self.atts if a.para == g.para and a.end <= g.start and a.cue),
+                            key=lambda a: -a.end)
+            if len(before) >= 2 and not self._segs_overlapping(before[0].start, before[0].end) \
+                    and before[0].cue_span and before[1].end <= before[0].cue_span[0] \
+                    and self._segs_overlapping(before[1].start, before[1].end) \
+                    and before[1].cue_span and self._unit_of(before[1].cue_span[0]) == self._unit_of(before[0].cue_span[0]) \
+                    and _FORM2LEMMA.get((before[0].cue or "").lower()) not in ("say", "add", "tell", "explain",
+                                                                             "write", "continue"):
+                # '"A," X said, referring to Y. "B."': an aside in the same sentence as A's attribution
+                # (not a second speech verb, 'adding that ...'): B resumes X's quote
+                before = [before[1]]
+            for a in before:
                 gap_s, gap_e = a.end, (g.open_mark if g.open_mark is not None else g.start)
                 gap = text[gap_s:gap_e]
                 gapv = self.qv[gap_s:gap_e]
-                if any(c in gapv for c in _DQ.replace('"', "")) or gapv.count('"') > 1:
-                    if any(h.start >= gap_s and h.end <= gap_e for h in self.segs):
-                        break
+                # a quoted title inside the attribution ('said on CNN's "State of the Union"') is no quote
+                inner = [h for h in self.segs if h.start >= gap_s and h.end <= gap_e]
+                if any(h.nwords > 5 for h in inner):
+                    break
                 inside = lambda sp: sp is not None and gap_s <= sp[0] and sp[1] <= gap_e  # noqa: E731
                 rest = len(_WORD.findall(gap))
                 for sp in (a.cue_span, a.spk_span):
@@ -1234,7 +1565,6 @@ class _Article:
                 resumed = (not near and (inside(a.cue_span) or inside(a.spk_span))
                            and re.search(r"[.!?][\"”’'\ue000]*\s+$", gapv) is not None
                            and any(h.start < a.end and a.start < h.end for h in self.segs)
-                           and not any(h.start >= gap_s and h.end <= gap_e for h in self.segs)
                            and (gap_e - gap_s) <= (a.end - a.start) + (g.end - g.start))
                 if near or resumed:
                     a.gaps.append((gap_s, gap_e))
@@ -1267,6 +1597,33 @@ class _Article:
             if g.nwords >= 8 and standalone:
                 self.atts.append(_Att(None, None, None, None, None, None, g.start, g.end,
                                       [(g.start, g.end)], g.para))
+                g.used = True
+
+    def _dash_sources(self) -> None:
+        """'"...quote..."' followed by a paragraph '- Hillary Clinton.': the dash line names the speaker of
+        the quote that makes up the paragraph before it (unless a cue there already gives one)."""
+        text = self.text
+        for pi in range(1, len(self.paras)):
+            ps, pe = self.paras[pi]
+            m = _DASH_SRC.match(text, ps, pe)
+            if m is None or len(_WORD.findall(text[ps:pe])) > 12:
+                continue
+            segs = [g for g in self.segs if g.para == pi - 1]
+            if not segs or segs[0].open_mark != self.paras[pi - 1][0]:
+                continue
+            s0, e0 = min(g.start for g in segs), max(g.end for g in segs)
+            over = [a for a in self.atts if a.start < e0 and s0 < a.end]
+            if any(a.cue and not a.from_prev for a in over):
+                continue
+            words = m.group(1).rstrip(".").split()
+            ns = m.start(1)
+            ne = ns + len(" ".join(words)) if text[ns:].startswith(" ".join(words)) else m.end(1)
+            while len(words) > 1 and words[0].lower() in _HONORIFICS:
+                words = words[1:]
+            self.atts = [a for a in self.atts if a not in over]
+            self.atts.append(_Att("-", (m.start(), m.start() + 1), (ns, ne), "PERSON" if len(words) >= 2 else "NAME",
+                                  " ".join(words), None, s0, e0, [(s0, e0)], pi - 1))
+            for g in segs:
                 g.used = True
 
     def _multi_paragraph(self) -> None:
@@ -1388,6 +1745,11 @@ class _Article:
                         break
 
 
+# paragraph-opening labels before a colon that name no speaker ('Update: ...', 'Watch: ...')
+_NOT_LABELS = frozenset("update updated note editor correction photo photos video watch related read more see also "
+                        "source sources credit caption image file breaking live tags topics the a an".split())
+# a paragraph '- Hillary Clinton.' / '—President Obama, tweeting after ...' naming who said the quote above it
+_DASH_SRC = re.compile(r"[-—–]{1,2}\s*((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)")
 _NAME_RE = re.compile(r"\b(?:[A-Z][a-z]+\.? ){1,3}[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 _NOT_NAME = frozenset(
     "the a an in on at for and but if when while after before as this that these those it he she they we "
