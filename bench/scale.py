@@ -12,6 +12,7 @@ database size, and the latency (p50/p99) of adding one more article to the full 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -33,6 +34,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_now_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def write_jsonl(path: Path, n: int, seed: int) -> int:
     """Write the corpus in chunks so the generator's memory stays bounded."""
     written = 0
@@ -47,12 +56,72 @@ def write_jsonl(path: Path, n: int, seed: int) -> int:
     return written
 
 
+class GcPauses:
+    """Times the cyclic garbage collector's runs (gc.callbacks): count, total and longest, per generation."""
+
+    def __init__(self) -> None:
+        self.t0 = 0.0
+        self.stats = {g: [0, 0.0, 0.0] for g in range(3)}
+        gc.callbacks.append(self)
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.t0 = time.perf_counter()
+        else:
+            dt = time.perf_counter() - self.t0
+            s = self.stats[info["generation"]]
+            s[0] += 1
+            s[1] += dt
+            s[2] = max(s[2], dt)
+
+    def take(self) -> str:
+        out = ", ".join(f"gen{g}: {n} runs, {tot:.1f} s, longest {mx * 1000:.0f} ms"
+                        for g, (n, tot, mx) in self.stats.items() if n)
+        self.stats = {g: [0, 0.0, 0.0] for g in range(3)}
+        return out or "no runs"
+
+
+def memory_report(pipe: Pipeline) -> str:
+    """Rough sizes of the in-memory state (sys.getsizeof, shared strings counted once or not at all)."""
+    from sys import getsizeof as gs
+
+    c, d = pipe.clusterer, pipe.dedup
+    stories = cent = other = 0
+    for st in c._stories.values():
+        stories += 1
+        if st._vec is not None:
+            cent += gs(st._vec)
+        else:
+            cent += gs(st._ct) + gs(st._cw)
+        other += gs(st) + gs(st.sid) + gs(st.pool) + sum(gs(p) for p in st.pool) + gs(st.members)
+    post = gs(c._post) + sum(gs(v) for v in c._post.values())
+    df = gs(c._df) + sum(gs(k) for k in c._df)
+    docs = gs(c._doc_story) + sum(gs(k) for k in c._doc_story)
+    mb = 1e6
+    return (f"dedup arrays {d.memory_bytes() / mb:,.0f} MB (+ id list/map {(gs(d._ids) + gs(d._pos)) / mb:,.0f} MB); "
+            f"clusterer: {stories:,} stories, centroids {cent / mb:,.0f} MB, story objects/pools/members "
+            f"{other / mb:,.0f} MB, doc->story + ids {docs / mb:,.0f} MB, df {len(c._df):,} terms {df / mb:,.0f} MB, "
+            f"postings {len(c._post):,} terms {post / mb:,.0f} MB")
+
+
+def count_lines(path: Path) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 24), b""):
+            n += block.count(b"\n")
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--probe", type=int, default=200, help="single-article adds to time at the end")
     ap.add_argument("--dir", default=None, help="working folder (default: a temp folder)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="skip generation when corpus.jsonl in --dir already has n+probe lines "
+                         "(generation is deterministic for a given --seed)")
+    ap.add_argument("--generate-only", action="store_true", help="generate the corpus and stop")
     args = ap.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="storylens-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -62,12 +131,24 @@ def main() -> None:
         if p.exists():
             p.unlink()
     t = time.perf_counter()
-    # generate in a child process so this process's peak RSS measures the ingest alone
-    import multiprocessing as mp
+    want = args.n + args.probe
+    have = count_lines(src) if (args.reuse and src.exists()) else -1
+    if have == want:
+        print(f"reusing {src} ({have} articles, {src.stat().st_size / 1e6:.0f} MB)")
+    else:
+        if args.reuse:
+            print(f"--reuse: {src} has {max(have, 0)} lines, not {want}; generating")
+        # generate in a child process so this process's peak RSS measures the ingest alone
+        import multiprocessing as mp
 
-    with mp.get_context("spawn").Pool(1) as pool:
-        n = pool.apply(write_jsonl, (src, args.n + args.probe, args.seed))
-    print(f"generated {n} articles in {time.perf_counter() - t:.1f} s → {src} ({src.stat().st_size / 1e6:.0f} MB)")
+        tmp = work / "corpus.jsonl.part"
+        with mp.get_context("spawn").Pool(1) as pool:
+            n = pool.apply(write_jsonl, (tmp, want, args.seed))
+        os.replace(tmp, src)  # a killed generation never leaves a short corpus.jsonl behind
+        print(f"generated {n} articles in {time.perf_counter() - t:.1f} s → {src} ({src.stat().st_size / 1e6:.0f} MB)",
+              flush=True)
+    if args.generate_only:
+        return
 
     # hold back the last `probe` lines for the single-article latency test
     main_src = work / "main.jsonl"
@@ -91,31 +172,58 @@ def main() -> None:
         if time.perf_counter() - last[0] > 30:
             last[0] = time.perf_counter()
             rate = done[0] / (last[0] - t0)
-            print(f"  {done[0]:>9} articles, {rate:,.0f}/s, peak RSS {peak_rss_mb():,.0f} MB", flush=True)
+            print(f"  {done[0]:>9} articles, {rate:,.0f}/s, RSS {rss_now_mb():,.0f} MB, peak RSS {peak_rss_mb():,.0f} MB",
+                  flush=True)
 
+    pauses = GcPauses()
     stats = pipe.ingest([main_src], progress=progress)
     elapsed = time.perf_counter() - t0
     print(f"ingest: {stats.summary()}")
     print(f"  {args.n} articles in {elapsed:.1f} s = {args.n / elapsed:,.0f} articles/s; "
-          f"peak RSS {peak_rss_mb():,.0f} MB; load average {os.getloadavg()[0]:.1f}")
+          f"peak RSS {peak_rss_mb():,.0f} MB; RSS now {rss_now_mb():,.0f} MB; load average {os.getloadavg()[0]:.1f}")
+    print(f"  GC during ingest: {pauses.take()}")
+    print(f"  memory: {memory_report(pipe)}", flush=True)
 
-    # one more article at a time into the full store
-    lat = []
+    # one more article at a time into the full store; the pipeline's timing hook splits each add
+    # into its stages (the real calls, timed inside Pipeline.add_docs)
+    lat, parts = [], []
     with pipe.writing():
         for d in probe_docs:
+            pipe.timings = {}
             s = time.perf_counter()
             pipe.add_docs([d])
             lat.append((time.perf_counter() - s) * 1000)
-    lat.sort()
-    p50 = lat[len(lat) // 2]
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+            parts.append({k: v * 1000 for k, v in pipe.timings.items()})
+    pipe.timings = None
+    print(f"GC during the probe: {pauses.take()}")
+    ds = [p.get("dedup", 0.0) + p.get("story", 0.0) for p in parts]
     store.close()
     size = sum(os.path.getsize(p) for p in (db, Path(str(db) + "-wal")) if os.path.exists(p))
+
+    def pct(xs: list[float], q: float) -> float:
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(len(xs) * q))]
+
     print()
-    print("| articles | articles/s | peak RSS | database | add one: p50 | add one: p99 |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print(f"add one article ({len(lat)} probes), ms:")
+    print("| stage | p50 | p99 | max |")
+    print("|---|---:|---:|---:|")
+    for name in ("clean", "dedup", "story", "align"):
+        xs = [p.get(name, 0.0) for p in parts]
+        print(f"| {name} | {pct(xs, .5):.2f} | {pct(xs, .99):.2f} | {max(xs):.2f} |")
+    rest = [t - sum(p.values()) for t, p in zip(lat, parts)]
+    print(f"| rest (SQLite writes, story row, commit) | {pct(rest, .5):.2f} | {pct(rest, .99):.2f} | {max(rest):.2f} |")
+    print(f"| **dedup + story assignment** | {pct(ds, .5):.2f} | {pct(ds, .99):.2f} | {max(ds):.2f} |")
+    print(f"| **whole add** | {pct(lat, .5):.2f} | {pct(lat, .99):.2f} | {max(lat):.2f} |")
+    slow = sorted(range(len(lat)), key=lambda i: -lat[i])[:5]
+    print("slowest adds: " + "; ".join(
+        f"{lat[i]:.0f} ms (" + ", ".join(f"{k} {v:.0f}" for k, v in parts[i].items()) + ")" for i in slow))
+    print()
+    print("| articles | articles/s | peak RSS | database | dedup + story: p50 | p99 | whole add: p50 | p99 |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| {args.n:,} | {args.n / elapsed:,.0f} | {peak_rss_mb():,.0f} MB | {size / 1e9:.2f} GB | "
-          f"{p50:.1f} ms | {p99:.1f} ms |")
+          f"{pct(ds, .5):.1f} ms | {pct(ds, .99):.1f} ms | {pct(lat, .5):.1f} ms | {pct(lat, .99):.1f} ms |")
+    print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
 
 
 if __name__ == "__main__":

@@ -336,3 +336,115 @@ def test_packed_and_archived_stories_round_trip_in_sections(monkeypatch):
     assert got == expected
     assert [restored.central_article(s) for s in sorted(restored._stories)] == \
         [whole.central_article(s) for s in sorted(whole._stories)]
+
+
+class _FullScanArchive(StoryClusterer):
+    """The archive pass as it was first written: it visits every story."""
+
+    def _archive(self):
+        if self._latest is None:
+            return
+        cfg = self.config
+        horizon = self._latest - cfg.window_days
+        for st in self._stories.values():
+            if st.last is not None and st.last < horizon and (st._vec is not None or st.nterms() > cfg.archive_terms):
+                if len(st.pool) > 1:
+                    self._fill_pool(st)
+                    best = max(st.pool, key=lambda p: st.sim(p[1]))
+                else:
+                    best = st.pool[0]
+                keep = sorted(st.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.archive_terms]
+                st.vec = dict(keep)
+                st.norm2 = sum(w * w for _, w in keep)
+                st.sdf = {}
+                st.pool = [best]
+                st.pack()
+
+
+def _out_of_order_stream(n=1200, seed=7):
+    """Reports of events dated across a year, arriving out of date order (old events get late
+    reports that join archived stories), some undated, with repeated names so stories merge."""
+    rng = random.Random(seed)
+    docs = []
+    for i in range(n):
+        event = rng.randrange(n // 3)
+        month = 1 + event * 12 // (n // 3)
+        date = None if rng.random() < 0.05 else f"2023-{month:02d}-{1 + rng.randrange(27):02d}"
+        docs.append((f"d{i}", None, f"Vessel Zor{event} docked at port Kel{event} after {event} crew fought a fire "
+                     f"near Varn{event % 40}; officials in Tal{event % 7} said repairs start soon.", date))
+    return docs
+
+
+@pytest.mark.parametrize("contrast", [0, 30])
+def test_archive_pass_visits_only_changed_stories_with_the_same_result(contrast):
+    cfg = ClusterConfig(archive_every=50, archive_terms=6, window_days=30, refine_docs=300, contrast_docs=contrast)
+    docs = _out_of_order_stream()
+    ref, new = _FullScanArchive(cfg), StoryClusterer(cfg)
+    assert [ref.assign(*d) for d in docs] == [new.assign(*d) for d in docs]
+    assert ref.refine() == new.refine()
+    assert sorted(ref._stories) == sorted(new._stories)
+    archived = 0
+    for sid, st in ref._stories.items():
+        mine = new._stories[sid]
+        assert sorted(mine.items()) == sorted(st.items()) and mine.norm2 == st.norm2
+        assert (mine._vec is None) == (st._vec is None) and mine.members == st.members
+        assert new.central_article(sid) == ref.central_article(sid)
+        archived += st._vec is None and st.nterms() <= cfg.archive_terms
+    assert archived > len(ref) // 3  # archiving did happen
+    assert len(new._live) < len(new) // 2  # and the next pass visits few stories
+
+
+def test_stories_without_contrast_share_one_empty_term_count():
+    c = StoryClusterer()
+    feed(c, [("a1", *QUAKE_A1, None), ("b1", *OTHER, None)])
+    sts = list(c._stories.values())
+    assert sts[0].sdf is sts[1].sdf and not sts[0].sdf
+    with pytest.raises(TypeError):
+        sts[0].sdf["x"] = 1  # the shared mapping is read-only
+    on = StoryClusterer(ClusterConfig(contrast_docs=10))
+    sid = on.assign("a1", *QUAKE_A1, None)[0]
+    on.assign("a2", *QUAKE_A2, None, force_story=sid)
+    assert on._stories[sid].sdf["quak"] == 2 and on._stories[sid].sdf is not sts[0].sdf
+
+
+def test_snapshot_of_the_previous_format_is_read():
+    """Format /2 held the posting lists in the JSON header; /3 writes them as arrays."""
+    import io
+    import zipfile
+    import zlib
+
+    import numpy as np
+
+    docs = _out_of_order_stream(n=300, seed=2)
+    c = StoryClusterer(ClusterConfig(archive_every=40))
+    for d in docs[:200]:
+        c.assign(*d)
+    blob = c.to_bytes()
+    z = np.load(io.BytesIO(blob))
+    header = json.loads(zlib.decompress(z["header"].tobytes()))
+    assert header["format"] == "storylens.cluster/3" and "post" not in header
+    vocab_raw, vocab_offs = z["vocab_s"].tobytes(), z["vocab_so"].tolist()
+    vocab = [vocab_raw[a:b].decode() for a, b in zip(vocab_offs, vocab_offs[1:])]
+    sids_raw, sids_offs = z["post_s"].tobytes(), z["post_so"].tolist()
+    sids = [sids_raw[a:b].decode() for a, b in zip(sids_offs, sids_offs[1:])]
+    post, k = [], 0
+    for t, n in zip(z["post_t"].tolist(), z["post_n"].tolist()):
+        post.append([t, sids[k:k + n]])
+        k += n
+    assert {vocab[t]: s for t, s in post} == c._post
+    header.update(format="storylens.cluster/2", post=post)
+    old = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(old, "w") as dst:
+        for name in src.namelist():
+            if name.startswith("post_"):
+                continue
+            if name == "header.npy":
+                buf = io.BytesIO()
+                np.save(buf, np.frombuffer(zlib.compress(json.dumps(header).encode()), dtype=np.uint8))
+                dst.writestr(name, buf.getvalue())
+            else:
+                dst.writestr(name, src.read(name))
+    restored = StoryClusterer.from_bytes(old.getvalue())
+    assert restored._post == c._post
+    assert [restored.assign(*d) for d in docs[200:]] == [c.assign(*d) for d in docs[200:]]
+    assert StoryClusterer.from_bytes(restored.to_bytes())._post == restored._post

@@ -210,3 +210,23 @@ def test_lsh_params_put_the_s_curve_near_the_threshold():
         assert b * r <= 128
         p = lambda x: 1 - (1 - x ** r) ** b  # noqa: E731
         assert p(t + 0.1) > 0.7 and p(t - 0.2) < 0.3
+
+
+def test_columns_grow_in_small_steps_and_ids_survive_a_snapshot():
+    rng = random.Random(11)
+    base = [words(rng, 60) for _ in range(40)]
+    ids = [f"d{i}-é" if i % 7 == 0 else f"d{i}" for i in range(9000)]  # some non-ASCII ids
+    texts = [text(base[i % 40]) if i % 5 == 0 else text(words(rng, 30)) for i in range(9000)]
+    grown = DedupIndex()
+    got = []
+    caps = []
+    for a in range(0, 9000, 700):
+        got += grown.add_many(ids[a:a + 700], texts[a:a + 700])
+        caps.append(grown._sigs.shape[0])
+        assert grown._sigs.shape[0] <= max(len(grown) * 1.125, len(grown) + 4096) + 700
+    assert len(set(caps)) > 2  # it grew several times
+    assert got == DedupIndex().add_many(ids, texts)  # growing never changes an answer
+    assert got[40] == DupMatch(of="d0-é", kind="exact", similarity=1.0)
+    restored = DedupIndex.from_bytes(grown.to_bytes())
+    assert list(restored.ids) == ids
+    assert restored.query(texts[80]).of == "d0-é"

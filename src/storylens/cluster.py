@@ -50,6 +50,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from itertools import repeat
 from operator import itemgetter, mul
+from types import MappingProxyType
 
 from .errors import NotFoundError, ValidationError
 
@@ -64,10 +65,11 @@ except ImportError:  # pragma: no cover - PyStemmer is a declared dependency
 
 __all__ = ["ClusterConfig", "StoryClusterer", "featurize", "text_date"]
 
-_FORMAT = "storylens.cluster/2"
+_FORMAT = "storylens.cluster/3"
+_FORMAT_2 = "storylens.cluster/2"  # read only (posting lists in the JSON header)
 _FORMAT_JSON = "storylens.cluster/1"  # read only
 _NO_DAY = -(2**62)  # a missing date in snapshot arrays
-_SECTION = 65536  # stories per section of a snapshot
+_SECTION = 16384  # stories per section of a snapshot (bounds the arrays built while writing)
 
 
 @dataclass(frozen=True)
@@ -331,7 +333,60 @@ def _day(published: str | None, doc_id: str) -> int | None:
         ) from e
 
 
+# --------------------------------------------------------------------------- snapshots
+
+
+class _Chain:
+    """A re-iterable concatenation of lists (iterated twice by :func:`_write_strs`)."""
+
+    __slots__ = ("lists",)
+
+    def __init__(self, lists):
+        self.lists = lists
+
+    def __iter__(self):
+        for x in self.lists:
+            yield from x
+
+
+def _write_strs(zf, name: str, strs) -> None:
+    """Write strings as ``NAME_s.npy`` (UTF-8 bytes, concatenated) and ``NAME_so.npy`` (offsets)
+    into an open zip file. ``strs`` is iterated twice (lengths, then bytes in blocks), so a
+    column of a million strings is never held encoded at once."""
+    import numpy as np
+
+    enc = "utf-8"
+    lens = array("q", [0])
+    total = 0
+    for x in strs:
+        total += len(x.encode(enc, "surrogatepass")) if not x.isascii() else len(x)
+        lens.append(total)
+    with zf.open(name + "_s.npy", "w", force_zip64=True) as out:
+        np.lib.format.write_array_header_1_0(
+            out, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False,
+                  "shape": (total,)})
+        buf: list[bytes] = []
+        size = 0
+        written = 0
+        for x in strs:
+            b = x.encode(enc, "surrogatepass")
+            buf.append(b)
+            size += len(b)
+            if size >= 1 << 22:
+                out.write(b"".join(buf))
+                written += size
+                buf, size = [], 0
+        out.write(b"".join(buf))
+        written += size
+        if written != total:
+            raise RuntimeError(f"snapshot column {name!r} changed while it was written")
+    with zf.open(name + "_so.npy", "w", force_zip64=True) as out:
+        np.lib.format.write_array(out, np.frombuffer(lens, dtype=np.int64), allow_pickle=False)
+
+
 # --------------------------------------------------------------------------- stories
+
+_NO_SDF: "dict[str, int]" = MappingProxyType({})  # type: ignore[assignment]
 
 
 class _Story:
@@ -353,7 +408,9 @@ class _Story:
         # central-article candidates: (doc id, its heaviest terms); None while packed
         self.pool: list[tuple[str, dict[str, float] | None]] = []
         self.members: list[str] = []
-        self.sdf: dict[str, int] = {}  # term -> number of member articles that contain it
+        # term -> number of member articles that contain it (only kept with ``contrast_docs``);
+        # the shared read-only empty mapping until a term is counted (saves a dict per story)
+        self.sdf: dict[str, int] = _NO_SDF
 
     @property
     def vec(self) -> dict[str, float]:
@@ -425,6 +482,9 @@ class StoryClusterer:
         self._latest: int | None = None
         # doc id -> (terms, weights, day) of the most recent articles, for refine()
         self._recent: dict[str, tuple[tuple[str, ...], array, int | None]] = {}
+        # stories that an archive pass may have to shrink: every story whose profile changed
+        # (or was unpacked) since it was last archived or found small; the pass visits only these
+        self._live: dict[str, _Story] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -693,11 +753,7 @@ class StoryClusterer:
             put(name + "_o", np.frombuffer(offs, dtype=np.int64))
 
         def put_strs(name: str, strs) -> None:
-            raw = [x.encode("utf-8", "surrogatepass") for x in strs]
-            offs = np.zeros(len(raw) + 1, dtype=np.int64)
-            np.cumsum([len(x) for x in raw], out=offs[1:])
-            put(name + "_s", np.frombuffer(b"".join(raw), dtype=np.uint8))
-            put(name + "_so", offs)
+            _write_strs(zf, name, strs)
 
         none_day = _NO_DAY
         all_stories = list(self._stories.values())
@@ -720,19 +776,23 @@ class StoryClusterer:
             put_vecs("poolvec" + x, [None if v is None else v.items() for st in stories for _, v in st.pool])
             sections += 1
         del all_stories
-        put_strs("doc", list(self._doc_story))
-        put_strs("docstory", list(self._doc_story.values()))
-        put_strs("recent", list(self._recent))
+        # the large string columns are streamed (two passes over the live dict, no copy)
+        put_strs("doc", self._doc_story.keys())
+        put_strs("docstory", self._doc_story.values())
+        put_strs("recent", self._recent.keys())
         put_vecs("recentvec", [zip(t, w) for t, w, _ in self._recent.values()])
         put("recent_day", np.array([none_day if d is None else d for _, _, d in self._recent.values()],
                                    dtype=np.int64))
         put("df", np.fromiter(self._df.values(), dtype=np.int64, count=len(self._df)))
-        post = [[tid(t), sids] for t, sids in self._post.items()]
-        put_strs("vocab", list(vocab))
+        # posting lists as arrays (format /3; /2 held them in the JSON header, a large transient)
+        post = self._post
+        put("post_t", np.fromiter((tid(t) for t in post), dtype=np.int32, count=len(post)))
+        put("post_n", np.fromiter(map(len, post.values()), dtype=np.int32, count=len(post)))
+        put_strs("post", _Chain(post.values()))
+        put_strs("vocab", vocab.keys())
         header = {
             "format": _FORMAT, "config": asdict(self.config), "ndocs": self._ndocs, "next": self._next,
             "alias": self._alias, "merges": self._merges, "latest": self._latest, "sections": sections,
-            "post": post,
         }
         put("header", np.frombuffer(zlib.compress(json.dumps(header, separators=(",", ":")).encode(), 1),
                                     dtype=np.uint8))
@@ -755,7 +815,7 @@ class StoryClusterer:
             header = json.loads(zlib.decompress(z["header"].tobytes()).decode("utf-8"))
         except Exception as e:  # noqa: BLE001 - any decoding failure means bad bytes
             raise ValidationError("story clusterer snapshot is corrupt; rebuild it by re-running the pipeline") from e
-        if not isinstance(header, dict) or header.get("format") != _FORMAT:
+        if not isinstance(header, dict) or header.get("format") not in (_FORMAT, _FORMAT_2):
             raise ValidationError(f"story clusterer snapshot is not in format {_FORMAT!r}; rebuild it")
 
         def strs(name: str) -> list[str]:
@@ -783,7 +843,16 @@ class StoryClusterer:
         c._ndocs, c._next, c._alias = header["ndocs"], header["next"], header["alias"]
         c._merges = [tuple(m) for m in header["merges"]]
         c._latest = header["latest"]
-        c._post = {vocab[i]: sids for i, sids in header["post"]}
+        if "post" in header:  # format /2
+            c._post = {vocab[i]: sids for i, sids in header["post"]}
+        else:
+            psids = strs("post")
+            c._post = post = {}
+            start = 0
+            for i, k in zip(z["post_t"].tolist(), z["post_n"].tolist()):
+                post[vocab[i]] = psids[start: start + k]
+                start += k
+            del psids
         c._doc_story = dict(zip(strs("doc"), strs("docstory")))
         rdays = z["recent_day"].tolist()
         c._recent = {
@@ -803,7 +872,8 @@ class StoryClusterer:
                     st._vec, st._ct, st._cw = None, tuple(vt), vw
                 else:
                     st._vec = dict(zip(vt, vw.tolist()))
-                st.sdf = dict(zip(st_, map(int, sc)))
+                if st_:
+                    st.sdf = dict(zip(st_, map(int, sc)))
                 st.norm2, st.n = norm2, n
                 st.first = None if first == _NO_DAY else first
                 st.last = None if last == _NO_DAY else last
@@ -813,6 +883,7 @@ class StoryClusterer:
                            for d, v in zip(pool_ids[pi: pi + npool], pool_vecs[pi: pi + npool])]
                 pi += npool
                 c._stories[sid] = st
+        c._live = dict(c._stories)  # the first archive pass sorts them out
         return c
 
     @classmethod
@@ -840,8 +911,10 @@ class StoryClusterer:
             st.vec, st.norm2, st.n, st.first, st.last = vec, norm2, n, first, last
             st.pool = [(d, v) for d, v in pool]
             st.members = members
-            st.sdf = sdf
+            if sdf:
+                st.sdf = sdf
             c._stories[sid] = st
+        c._live = dict(c._stories)
         return c
 
     # ------------------------------------------------------------------ internals
@@ -897,6 +970,7 @@ class StoryClusterer:
         for doc_id, src, dst in moves:
             terms, ws, day = self._recent[doc_id]
             a, b = self._stories[src], self._stories[dst]
+            self._live[src] = a
             v = a.vec
             for t, w in zip(terms, ws):
                 x = v.get(t)
@@ -934,13 +1008,28 @@ class StoryClusterer:
                     st.pool = [(st.members[0], {})]
 
     def _archive(self) -> None:
-        """Shrink stories that ended before the time window (see ``archive_every``)."""
+        """Shrink stories that ended before the time window (see ``archive_every``).
+
+        Only stories in ``_live`` can need it (a story leaves it once archived, or once it is
+        packed with few terms; any change puts it back), so the pass costs the number of
+        recently changed stories, not the number of stories."""
         if self._latest is None:
             return
         cfg = self.config
         horizon = self._latest - cfg.window_days
-        for st in self._stories.values():
-            if st.last is not None and st.last < horizon and (st._vec is not None or st.nterms() > cfg.archive_terms):
+        stories = self._stories
+        done = []
+        for sid, st in self._live.items():
+            if stories.get(sid) is not st:
+                done.append(sid)  # merged away
+                continue
+            if st.last is None:
+                done.append(sid)  # undated: never archived (a dated article puts it back)
+                continue
+            if st._vec is None and st.nterms() <= cfg.archive_terms:
+                done.append(sid)  # packed and small: nothing to shrink until it changes
+                continue
+            if st.last < horizon:
                 if len(st.pool) > 1:
                     self._fill_pool(st)
                     best = max(st.pool, key=lambda p: st.sim(p[1]))
@@ -949,9 +1038,13 @@ class StoryClusterer:
                 keep = sorted(st.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.archive_terms]
                 st.vec = dict(keep)
                 st.norm2 = sum(w * w for _, w in keep)
-                st.sdf = {}
+                st.sdf = _NO_SDF
                 st.pool = [best]
                 st.pack()  # archived: packed for good unless an article joins it again
+                done.append(sid)
+        live = self._live
+        for sid in done:
+            del live[sid]
 
     def _decay(self, st: _Story, day: int | None) -> float:
         if day is None or st.first is None:
@@ -1032,6 +1125,7 @@ class StoryClusterer:
         for s, st in scored:
             if st not in hood:
                 continue
+            self._live[st.sid] = st
             v = st.vec
             dot = 0.0
             for t, w in doc.items():
@@ -1065,6 +1159,7 @@ class StoryClusterer:
         self, st: _Story, doc_id: str, doc: dict[str, float], day: int | None, qterms: list[str] | None = None
     ) -> None:
         cfg = self.config
+        self._live[st.sid] = st
         v = st.vec
         dot = 0.0
         for t, w in doc.items():
@@ -1077,6 +1172,8 @@ class StoryClusterer:
         st.norm2 += 2.0 * dot + 1.0
         if cfg.contrast_docs:
             sdf = st.sdf
+            if sdf is _NO_SDF:
+                sdf = st.sdf = {}
             for t in doc:
                 sdf[t] = sdf.get(t, 0) + 1
         if len(v) > 2 * cfg.max_story_terms:
@@ -1096,7 +1193,8 @@ class StoryClusterer:
         keep = sorted(st.vec.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_terms]
         st.vec = dict(keep)
         st.norm2 = sum(w * w for _, w in keep)
-        st.sdf = {t: st.sdf.get(t, 1) for t, _ in keep}
+        if self.config.contrast_docs:  # document frequencies are only read by contrastive scoring
+            st.sdf = {t: st.sdf.get(t, 1) for t, _ in keep}
 
     def _fill_pool(self, st: _Story) -> None:
         """Give pool entries dropped by :meth:`_Story.pack` their terms back: the centroid's
@@ -1121,10 +1219,13 @@ class StoryClusterer:
             keep, gone = gone, keep
         self._fill_pool(keep)
         self._fill_pool(gone)
+        self._live[keep.sid] = keep
         v = keep.vec
         for t, w in gone.vec.items():
             v[t] = v.get(t, 0.0) + w
         keep.norm2 = sum(w * w for w in v.values())
+        if gone.sdf and keep.sdf is _NO_SDF:
+            keep.sdf = {}
         for t, k in gone.sdf.items():
             keep.sdf[t] = keep.sdf.get(t, 0) + k
         if len(v) > 2 * self.config.max_story_terms:

@@ -93,6 +93,9 @@ class Pipeline:
         self.state_seq = 0
         self._since_snapshot = 0
         self._lock_file = None
+        #: when a dict, :meth:`add_docs` adds the seconds spent in each stage to it
+        #: (``clean``, ``dedup``, ``story``, ``align``; benchmarks read it, see bench/scale.py)
+        self.timings: dict[str, float] | None = None
 
     # ------------------------------------------------------------------ state
     def sync(self) -> int:
@@ -272,6 +275,8 @@ class Pipeline:
                 fresh.append((aid, doc))
             if not fresh:
                 return out
+            tm = self.timings
+            t0 = time.perf_counter() if tm is not None else 0.0
             arts = []
             for (aid, doc), c in zip(fresh, self._clean_batch([d for _, d in fresh])):
                 arts.append(
@@ -281,7 +286,12 @@ class Pipeline:
                         removed=c.removed, content_hash=content_hash(c.text),
                     )
                 )
+            if tm is not None:
+                t1 = time.perf_counter()
+                tm["clean"] = tm.get("clean", 0.0) + (t1 - t0)
             matches = self.dedup.add_many([a.id for a in arts], [a.text for a in arts], [a.published for a in arts])
+            if tm is not None:
+                tm["dedup"] = tm.get("dedup", 0.0) + (time.perf_counter() - t1)
             for art, (aid, doc), m in zip(arts, fresh, matches):
                 self._add_one(art, doc, m, stats)
                 out.append(art)
@@ -324,6 +334,8 @@ class Pipeline:
 
     def _add_one(self, art: Article, doc: RawDoc, m, stats: IngestStats) -> None:
         st = self.store
+        tm = self.timings
+        t0 = time.perf_counter() if tm is not None else 0.0
         force = None
         if m is not None:
             art.duplicate_of, art.duplicate_kind, art.duplicate_similarity = m.of, m.kind, round(float(m.similarity), 4)
@@ -332,6 +344,9 @@ class Pipeline:
                 force = self.clusterer.resolve(row[0])
         sid, sim = self.clusterer.assign(art.id, art.title, art.text, art.published, force_story=force)
         art.story_id, art.story_similarity = sid, round(float(sim), 4)
+        if tm is not None:
+            t1 = time.perf_counter()
+            tm["story"] = tm.get("story", 0.0) + (t1 - t0)
         seq = st.insert_article(art, html=doc.html)
         self.state_seq = seq
         merged = False
@@ -340,7 +355,12 @@ class Pipeline:
             merged = True
         sid = self.clusterer.resolve(sid)
         art.story_id = sid
-        self._align_new(art)
+        if tm is not None:
+            t2 = time.perf_counter()
+            self._align_new(art)
+            tm["align"] = tm.get("align", 0.0) + (time.perf_counter() - t2)
+        else:
+            self._align_new(art)
         if merged:
             self._touch_story(sid, seq)
         else:

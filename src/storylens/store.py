@@ -22,6 +22,7 @@ from .errors import NotFoundError, StoreError
 from .model import Article, Passage, RemovedLine, Reuse
 
 SCHEMA_VERSION = 2
+CACHE_KIB = 64 * 1024  # SQLite page cache per connection (filled only as pages are used)
 DEFAULT_DB = "storylens.db"
 
 _SCHEMA_V1 = """
@@ -115,6 +116,9 @@ class Store:
             if self.path != ":memory:":
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
+            # a larger page cache than SQLite's 2 MB default: at a million articles the indexes one
+            # added article looks up (ids, stories, full text) no longer fit in 2 MB
+            self.db.execute("PRAGMA cache_size = %d" % -CACHE_KIB)
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as e:
@@ -465,8 +469,9 @@ class Store:
         )
 
     # ------------------------------------------------------------------ state
-    #: a state blob is stored in parts of at most this many bytes (SQLite caps one value at 1 GB)
-    STATE_PART = 256 * 1024 * 1024
+    #: a state blob is stored in parts of at most this many bytes (SQLite caps one value at 1 GB;
+    #: each part is held about three times while it is written: read, bound, and as a record)
+    STATE_PART = 32 * 1024 * 1024
 
     def get_state(self, key: str) -> tuple[int, bytes] | None:
         """The snapshot stored under ``key`` as ``(seq, bytes)``, or None (parts joined)."""
