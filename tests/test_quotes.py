@@ -595,3 +595,54 @@ def test_gloss_closing_a_reported_clause_is_the_writers():
     # a list is no gloss
     (q,) = extract_quotes("He said he and Trump differ on Israel, the Iranian nuclear deal and the court.")
     assert q.quote.endswith("the Iranian nuclear deal and the court")
+
+
+# --- round 4 (issue #4): cues chosen by their precision on PolNeAR train
+
+
+def test_round4_verbs_order_remind_echo_list_rail_are_cues():
+    (q,) = extract_quotes("The governor ordered a review of the visa program.")
+    assert (q.speaker, q.cue, q.quote) == ("The governor", "ordered", "a review of the visa program")
+    (q,) = extract_quotes("Obama ordered the troops to leave Iraq by the end of the year.")
+    assert q.quote == "to leave Iraq by the end of the year"
+    (q,) = extract_quotes("He listed the qualities of a good nominee.")
+    assert (q.cue, q.quote) == ("listed", "the qualities of a good nominee")
+    (q,) = extract_quotes("Cruz has railed against the Washington cartel.")
+    assert (q.speaker, q.cue, q.quote) == ("Cruz", "railed", "the Washington cartel")
+    quotes = extract_quotes("Clinton reminded voters that Trump had praised the dictator.")
+    assert [(q.speaker, q.cue) for q in quotes][0] == ("Clinton", "reminded")
+
+
+def test_mention_of_is_a_nominal_cue():
+    (q,) = extract_quotes("His speech made no mention of the refugees in the camps.")
+    assert (q.cue, q.quote) == ("mention", "the refugees in the camps")
+
+
+def test_passive_framing_with_as_is_a_judgement():
+    text = "Mr. Sanders is widely seen as a threat to the party establishment."
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.cue, q.quote) == (None, "seen", "Mr. Sanders a threat to the party establishment")
+    assert q.quote_span == (0, len(text) - 1)
+    (q,) = extract_quotes("The hearing was viewed by analysts as a test of the inquiry.")
+    assert (q.speaker, q.quote) == ("analysts", "The hearing a test of the inquiry")
+    assert extract_quotes("The bill will be seen next week.") == []
+
+
+def test_made_it_clear_takes_the_clause_after_clear():
+    (q,) = extract_quotes("Clinton made it clear to House Democrats on Wednesday that she has their backs.")
+    assert (q.speaker, q.cue, q.quote) == ("Clinton", "made it clear", "she has their backs")
+    (q,) = extract_quotes("Officials made clear Monday they have no plans to spend money on the race.")
+    assert (q.speaker, q.cue, q.quote) == ("Officials", "made clear", "they have no plans to spend money on the race")
+    assert extract_quotes("She made clear progress on the bill.") == []
+
+
+def test_stance_adjectives_take_their_clause_or_phrase():
+    (q,) = extract_quotes("Mr. Ackman is convinced that Valeant will be a comeback story.")
+    assert (q.speaker, q.cue, q.quote) == ("Mr. Ackman", "convinced", "Valeant will be a comeback story")
+    (q,) = extract_quotes("Republicans are eager to move past the primary.")
+    assert (q.speaker, q.cue, q.quote) == ("Republicans", "eager", "to move past the primary")
+    (q,) = extract_quotes("Many voters remain skeptical of the deal.")
+    assert (q.speaker, q.cue, q.quote) == ("Many voters", "skeptical", "the deal")
+    # no complement, no attribution; "certain" is not in the lexicon (below break-even precision on train)
+    assert extract_quotes("She was aware.") == []
+    assert extract_quotes("He is certain that the plan will pass.") == []
