@@ -339,7 +339,7 @@ def test_packed_and_archived_stories_round_trip_in_sections(monkeypatch):
 
 
 class _FullScanArchive(StoryClusterer):
-    """The archive pass as it was first written: it visits every story."""
+    """The archive pass as it was first written: it visits every story (and shrinks each the same way)."""
 
     def _archive(self):
         if self._latest is None:
@@ -348,17 +348,7 @@ class _FullScanArchive(StoryClusterer):
         horizon = self._latest - cfg.window_days
         for st in self._stories.values():
             if st.last is not None and st.last < horizon and (st._vec is not None or st.nterms() > cfg.archive_terms):
-                if len(st.pool) > 1:
-                    self._fill_pool(st)
-                    best = max(st.pool, key=lambda p: st.sim(p[1]))
-                else:
-                    best = st.pool[0]
-                keep = sorted(st.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.archive_terms]
-                st.vec = dict(keep)
-                st.norm2 = sum(w * w for _, w in keep)
-                st.sdf = {}
-                st.pool = [best]
-                st.pack()
+                self._shrink(st)
 
 
 def _out_of_order_stream(n=1200, seed=7):

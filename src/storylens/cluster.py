@@ -1030,21 +1030,25 @@ class StoryClusterer:
                 done.append(sid)  # packed and small: nothing to shrink until it changes
                 continue
             if st.last < horizon:
-                if len(st.pool) > 1:
-                    self._fill_pool(st)
-                    best = max(st.pool, key=lambda p: st.sim(p[1]))
-                else:
-                    best = st.pool[0]
-                keep = sorted(st.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.archive_terms]
-                st.vec = dict(keep)
-                st.norm2 = sum(w * w for _, w in keep)
-                st.sdf = _NO_SDF
-                st.pool = [best]
-                st.pack()  # archived: packed for good unless an article joins it again
+                self._shrink(st)
                 done.append(sid)
         live = self._live
         for sid in done:
             del live[sid]
+
+    def _shrink(self, st: _Story) -> None:
+        """Archive one story: keep its ``archive_terms`` heaviest terms and its central article."""
+        if len(st.pool) > 1:
+            self._fill_pool(st)
+            best = max(st.pool, key=lambda p: st.sim(p[1]))
+        else:
+            best = st.pool[0]
+        keep = sorted(st.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.archive_terms]
+        st.vec = dict(keep)
+        st.norm2 = sum(w * w for _, w in keep)
+        st.sdf = _NO_SDF
+        st.pool = [best]
+        st.pack()  # archived: packed for good unless an article joins it again
 
     def _decay(self, st: _Story, day: int | None) -> float:
         if day is None or st.first is None:

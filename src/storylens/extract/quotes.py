@@ -599,6 +599,22 @@ def _speaker_info(head, base: int, text: str):
     return (s, e), typ, canonical, role
 
 
+def _stretch(toks, skip: set, lead_deps: tuple[str, ...]):
+    """The first stretch of ``toks`` (in order) whose gaps hold only token indexes in ``skip``,
+    without leading punctuation or ``lead_deps`` tokens and without trailing punctuation
+    (quote marks, ``''`` and ``%`` are kept)."""
+    run = [toks[0]]
+    for t in toks[1:]:
+        if not all(j in skip for j in range(run[-1].i + 1, t.i)):
+            break
+        run.append(t)
+    while run and (run[0].is_punct or run[0].dep_ in lead_deps) and run[0].text not in _DQ:
+        run = run[1:]
+    while run and run[-1].is_punct and run[-1].text not in _DQ and run[-1].text not in ("''", "%"):
+        run = run[:-1]
+    return run
+
+
 def _subject(verb):
     """The token naming who speaks for ``verb`` (climbing from "saying"/"adding")."""
     return _subject_rel(verb)[0]
@@ -875,15 +891,7 @@ class _Article:
         toks = [t for t in v.subtree if t.i not in drop]
         if not toks:
             return
-        run = [toks[0]]
-        for t in toks[1:]:
-            if not all(j in drop for j in range(run[-1].i + 1, t.i)):
-                break
-            run.append(t)
-        while run and (run[0].is_punct or run[0].dep_ in ("cc", "mark")) and run[0].text not in _DQ:
-            run = run[1:]
-        while run and run[-1].is_punct and run[-1].text not in _DQ and run[-1].text not in ("''", "%"):
-            run = run[:-1]
+        run = _stretch(toks, drop, ("cc", "mark"))
         if len([t for t in run if t.is_alpha]) < 3:
             return
         base = unit.start
@@ -918,16 +926,7 @@ class _Article:
         toks = [t for t in v.subtree if t.i not in pp]
         if not toks:
             return
-        run = [toks[0]]
-        for t in toks[1:]:  # one stretch of text, across the phrase itself
-            if not all(j in pp for j in range(run[-1].i + 1, t.i)):
-                break
-            run.append(t)
-        toks = run
-        while toks and (toks[0].is_punct or toks[0].dep_ == "cc") and toks[0].text not in _DQ:
-            toks = toks[1:]
-        while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text not in ("''", "%"):
-            toks = toks[:-1]
+        toks = _stretch(toks, pp, ("cc",))  # one stretch of text, across the phrase itself
         if len([t for t in toks if t.is_alpha]) < 3:
             return
         base = unit.start
