@@ -162,7 +162,7 @@ def main() -> None:
                 probe_docs.append(RawDoc(source=f"probe:{i}", text=o.pop("text"), format="jsonl", meta=o))
 
     store = Store(str(db))
-    pipe = Pipeline(store, extract=False)
+    pipe = Pipeline(store, extract=False, freeze_gc=True)  # as `storylens ingest` makes it
     done = [0]
     last = [time.perf_counter()]
     t0 = time.perf_counter()

@@ -230,3 +230,49 @@ def test_columns_grow_in_small_steps_and_ids_survive_a_snapshot():
     restored = DedupIndex.from_bytes(grown.to_bytes())
     assert list(restored.ids) == ids
     assert restored.query(texts[80]).of == "d0-é"
+
+
+def test_table_segments_grow_alone_and_an_old_one_array_snapshot_is_read():
+    import io
+    import json as _json
+
+    import numpy as np
+
+    import storylens.dedup as dd
+
+    rng = random.Random(4)
+    base = [words(rng, 200) for _ in range(30)]
+    ids = [f"d{i}" for i in range(3000)]
+    texts = [text(edit(base[i % 30], rng, 3)) if i % 3 == 0 else text(words(rng, 120)) for i in range(3000)]
+    idx = DedupIndex()
+    got = []
+    for a in range(0, 3000, 250):
+        got += idx.add_many(ids[a:a + 250], texts[a:a + 250])
+    assert got == DedupIndex().add_many(ids, texts)  # growing never changes an answer
+    caps = [t.shape[0] for t in idx._tabs]
+    assert min(caps) > dd._SEG_MIN  # every segment grew
+    assert all(n <= dd._MAX_LOAD * c for n, c in zip(idx._seg_n.tolist(), caps))
+    assert int(idx._seg_n.sum()) == sum(int((t != 0).sum()) for t in idx._tabs)
+    assert max(caps) < 2 * min(caps)  # segments fill evenly; none doubled alone
+    # an index saved by format 1 (one array, home slot tag * capacity >> 32) is read back
+    z = np.load(io.BytesIO(idx.to_bytes()))
+    entries = np.concatenate([t[t != 0] for t in idx._tabs])
+    cap = 1 << int(np.ceil(np.log2(len(entries) / 0.5)))
+    flat = np.zeros(cap, dtype=np.uint64)
+    for v in entries.tolist():
+        s = ((v >> 32) * cap) >> 32
+        while flat[s] != 0:
+            s = (s + 1) % cap
+        flat[s] = v
+    meta = _json.loads(bytes(z["meta"]).decode())
+    meta.update(format=1, tab_n=len(entries))
+    meta.pop("segments")
+    old = io.BytesIO()
+    np.savez(old, meta=np.frombuffer(_json.dumps(meta).encode(), dtype=np.uint8), ids=z["ids"],
+             id_offs=z["id_offs"], sigs=z["sigs"], nsh=z["nsh"], nsamp=z["nsamp"], dates=z["dates"],
+             alive=z["alive"], dig=z["dig"], tab=flat)
+    restored = DedupIndex.from_bytes(old.getvalue())
+    assert restored._seg_n.tolist() == idx._seg_n.tolist()
+    more = [text(edit(base[i % 30], rng, 2)) for i in range(60)]
+    assert restored.add_many([f"m{i}" for i in range(60)], more) == \
+        idx.add_many([f"m{i}" for i in range(60)], more)

@@ -61,10 +61,16 @@ def test_v1_database_upgrades_in_place_without_loss(tmp_path):
     make_v1(db)
     before = {t: dump(db, t) for t in ("articles", "stories", "chrome_lines")}
     with Store(str(db)) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert store.integrity_check() == "ok"
-        tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
-        assert {"quotes", "analysed", "events", "articles_fts", "articles_fts_ai", "articles_fts_ad"} <= tables
+        tables = {r[0] for r in store.db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger', 'index')")}
+        assert {"quotes", "analysed", "events", "articles_fts", "articles_fts_ai", "articles_fts_ad",
+                "chrome_lines_n"} <= tables
+        # the learned chrome lines are read through the (outlet, n) index, not by scanning the outlet's rows
+        plan = " ".join(str(tuple(r)) for r in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT line FROM chrome_lines WHERE outlet=? AND n >= ?", ("Old Ledger", 3)))
+        assert "chrome_lines_n" in plan
         # full-text search finds the old articles, by title and by body, accents folded
         assert [r["id"] for r in store.search("harbour bridge")] == ["v1a"]
         assert [r["id"] for r in store.search("zurich cafe")] == ["v1b"]

@@ -70,7 +70,8 @@ def ingest(
     from .store import Store
 
     store = Store(_db(db))
-    pipe = Pipeline(store, extract=not no_extract)
+    # a CLI ingest is its own process: it may keep its long-lived state out of the garbage collector's walks
+    pipe = Pipeline(store, extract=not no_extract, freeze_gc=True)
     show_bar = not quiet and not as_json and err.is_terminal
     failures: list[str] = []
 

@@ -391,8 +391,10 @@ _NO_SDF: "dict[str, int]" = MappingProxyType({})  # type: ignore[assignment]
 
 class _Story:
     """A story's profile. The centroid is a dict while the story is live; a story of one
-    article, or one archived, holds it *packed* (a tuple of terms and an ``array('d')`` of
-    weights: a fifth of a dict's memory, same values). Reading :attr:`vec` unpacks it."""
+    article, or one archived, holds it *packed*: a tuple of terms and an ``array('f')`` of
+    weights, about a sixth of a dict's memory. The weights are rounded to float32 there (a
+    relative change under 1e-7, far below any threshold's margin; the second pass already
+    scores in float32), which saves ~0.2 GB at a million articles. Reading :attr:`vec` unpacks it."""
 
     __slots__ = ("sid", "_vec", "_ct", "_cw", "norm2", "n", "first", "last", "pool", "members", "sdf")
 
@@ -437,7 +439,7 @@ class _Story:
         if v is not None:
             intern = sys.intern
             self._ct = tuple([intern(t) for t in v])
-            self._cw = array("d", v.values())
+            self._cw = array("f", v.values())
             self._vec = None
             self.pool = [(d, None) for d, _ in self.pool]
 
@@ -869,7 +871,7 @@ class StoryClusterer:
             for sid, (vt, vw), (st_, sc), packed, norm2, n, first, last, nm, npool in cols:
                 st = _Story(sid)
                 if packed:
-                    st._vec, st._ct, st._cw = None, tuple(vt), vw
+                    st._vec, st._ct, st._cw = None, tuple(vt), array("f", vw)
                 else:
                     st._vec = dict(zip(vt, vw.tolist()))
                 if st_:

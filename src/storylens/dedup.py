@@ -21,18 +21,18 @@ How it works.  Each article is fingerprinted in one numba pass
 of its 3-word shingles kept as 16-bit values, its shingle count, a 128-bit hash of its
 normalised text, and a content-defined sample of its shingles (those whose hash is
 0 modulo ``sample_mod``; the same shingle is sampled in every article that has it).
-One open-addressing hash table maps three kinds of keys to article numbers: the text hash
-(exact copies), the LSH bands of the signature (``bands`` × ``rows``, chosen for
-``threshold``) and the sampled shingles.  A query looks all of its keys up, counts how many
-of its sampled shingles each candidate shares, then verifies every candidate: Jaccard from
-the signatures combined with the sample overlap, containment from both the
-signature-estimated intersection and the sampled-shingle overlap (inverse-variance
-weighted).  A key keeps at most ``max_postings`` articles (the earliest arrivals), so
-boilerplate shingles cannot make a query slow.
+One open-addressing hash table (64 segments, each grown alone) maps three kinds of keys to
+article numbers: the text hash (exact copies), the LSH bands of the signature (``bands`` ×
+``rows``, chosen for ``threshold``) and the sampled shingles. A query looks all of its
+keys up, counts how many of its sampled shingles each candidate shares, then verifies
+every candidate: Jaccard from the signatures combined with the sample overlap, containment
+from both the signature-estimated intersection and the sampled-shingle overlap
+(inverse-variance weighted). A key keeps at most ``max_postings`` articles (the earliest
+arrivals), so boilerplate shingles cannot make a query slow.
 
 Memory: per article 2·``num_perm`` bytes of signature, ~30 bytes of other columns, and
-8 bytes per table slot for ~(1 + bands + words/``sample_mod``) keys at 0.35–0.7 load, i.e.
-about 0.8–1.1 KB for a 500-word article with the defaults, plus the id strings (see
+8 bytes per table slot for ~(1 + bands + words/``sample_mod``) keys at 0.56–0.7 load, i.e.
+about 0.7–0.9 KB for a 500-word article with the defaults, plus the id strings (see
 ``docs/benchmarks.md`` for measured figures).
 
 >>> idx = DedupIndex()
@@ -54,6 +54,7 @@ from typing import Iterable, Sequence
 
 import numba as nb
 import numpy as np
+from numba.typed import List as NbList
 
 from .errors import ValidationError
 from .fingerprint import (
@@ -72,19 +73,33 @@ __all__ = ["DedupIndex", "lsh_params", "KINDS"]
 
 KINDS = ("exact", "near", "contained", "contains")
 _NO_DATE = 99999999
-_FORMAT = 1
+_FORMAT = 2  # 1 (read only): the hash table as one array
 
 _SALT_EXACT = np.uint64(0x7A3C5E1F0B2D4968)
 _SALT_SAMPLE = np.uint64(0x1F83D9ABFB41BD6B)
 
 
+# The table is _NSEG independent segments (the top bits of a key's 32-bit tag pick one), each
+# one uint64 array; a used slot holds (32-bit key tag << 32) | (article + 1), an empty slot 0.
+# Within a segment of capacity c the home slot of a tag is (its low 26 bits) * c >> 26; linear
+# probing. A segment grows alone (by a quarter) when it passes 70 % load, so the table never
+# holds an old and a new copy of more than one segment (1/64 of it) at once.
+_SEG_BITS = 6
+_NSEG = 1 << _SEG_BITS
+_LOW_BITS = 32 - _SEG_BITS
+_LOW_MASK = (1 << _LOW_BITS) - 1
+_MAX_LOAD = 0.7
+_SEG_MIN = 256
+
+
+@nb.njit(inline="always")
+def _seg(tag):
+    return np.int64(np.uint64(tag) >> np.uint64(_LOW_BITS))
+
+
 @nb.njit(inline="always")
 def _home(tag, tcap):
-    return np.int64((np.uint64(tag) * np.uint64(tcap)) >> np.uint64(32))
-
-
-# The table is one uint64 array; a used slot holds (32-bit key tag << 32) | (article + 1),
-# an empty slot 0.  The home slot of a tag is tag * capacity >> 32; linear probing.
+    return np.int64(((np.uint64(tag) & np.uint64(_LOW_MASK)) * np.uint64(tcap)) >> np.uint64(_LOW_BITS))
 
 
 @nb.njit(cache=True)
@@ -101,14 +116,46 @@ def _rehash(tab, new_tab):
             new_tab[s] = v
 
 
+@nb.njit(cache=True)
+def _split_flat(tab, counts):
+    """Count the entries of a one-array table (format 1) per segment."""
+    for i in range(tab.shape[0]):
+        v = tab[i]
+        if v != 0:
+            counts[_seg(v >> np.uint64(32))] += 1
+
+
+@nb.njit(cache=True)
+def _fill_segments(tab, segs):
+    """Insert the entries of a one-array table (format 1) into empty segments."""
+    for i in range(tab.shape[0]):
+        v = tab[i]
+        if v != 0:
+            tag = v >> np.uint64(32)
+            seg = segs[_seg(tag)]
+            tcap = seg.shape[0]
+            s = _home(tag, tcap)
+            while seg[s] != 0:
+                s += 1
+                if s == tcap:
+                    s = 0
+            seg[s] = v
+
+
+def _seg_capacity(n: int) -> int:
+    """Capacity for a segment that must take ``n`` entries (at most 70 % full, 56 % after growing)."""
+    return max(_SEG_MIN, int(n / (0.8 * _MAX_LOAD)) + 1)
+
+
 @nb.njit(inline="always")
-def _lookup(tab, key, mark, cnt, stamp, cand, ncand, count):
+def _lookup(tabs, key, mark, cnt, stamp, cand, ncand, count):
     """Append the articles filed under ``key`` to ``cand`` (once per query); when
     ``count``, add one to their shared-sample counter.  Also returns the empty slot that
     ends the probe, how many articles the key has (for a later insert) and the latest of
     them."""
-    tcap = tab.shape[0]
     tag = key >> np.uint64(32)
+    tab = tabs[_seg(tag)]
+    tcap = tab.shape[0]
     s = _home(tag, tcap)
     seen = 0
     last = -1
@@ -135,7 +182,8 @@ def _lookup(tab, key, mark, cnt, stamp, cand, ncand, count):
 
 @nb.njit(inline="always")
 def _insert_at(tab, key, doc, s, seen, cap):
-    """Insert (key -> doc) probing from slot ``s`` (where its lookup ended)."""
+    """Insert (key -> doc) into its segment ``tab`` probing from slot ``s`` (where its
+    lookup ended, or its home slot)."""
     if seen >= cap:
         return 0
     tcap = tab.shape[0]
@@ -160,7 +208,7 @@ def _band_key(sig_row, b, rows):
 @nb.njit(cache=True)
 def _run_batch(
     # index state
-    sigs, nsh, nsamp, dates, alive, dig, tab, mark, cnt, n0, stamp0,
+    sigs, nsh, nsamp, dates, alive, dig, tabs, seg_n, mark, cnt, n0, stamp0,
     # batch
     b_sigs, b_nsh, b_dig, b_samp, b_soffs, b_dates,
     # parameters
@@ -178,6 +226,8 @@ def _run_batch(
     kpos = np.empty(1024, dtype=np.int64)
     kseen = np.empty(1024, dtype=np.int64)
     sat_last = np.empty(1024, dtype=np.int64)
+    seg_need = np.zeros(_NSEG, dtype=np.int64)
+    seg_grown = np.zeros(_NSEG, dtype=np.uint8)
     for q in range(nb_):
         stamp = stamp0 + q + 1  # marks which candidates this query has already seen
         ncand = 0
@@ -192,13 +242,13 @@ def _run_batch(
             kseen = np.empty(keys.shape[0], dtype=np.int64)
             sat_last = np.empty(keys.shape[0], dtype=np.int64)
         keys[nk] = _mix64(b_dig[q, 0] ^ _SALT_EXACT)
-        cand, ncand, kpos[nk], kseen[nk], _ = _lookup(tab, keys[nk], mark, cnt, stamp, cand,
+        cand, ncand, kpos[nk], kseen[nk], _ = _lookup(tabs, keys[nk], mark, cnt, stamp, cand,
                                                       ncand, False)
         nk += 1
         if n_q > 0:
             for b in range(bands):
                 keys[nk] = _band_key(b_sigs[q], b, rows)
-                cand, ncand, kpos[nk], kseen[nk], _ = _lookup(tab, keys[nk], mark, cnt,
+                cand, ncand, kpos[nk], kseen[nk], _ = _lookup(tabs, keys[nk], mark, cnt,
                                                               stamp, cand, ncand, False)
                 nk += 1
         nband = ncand  # candidates before this index came from exact/band keys
@@ -206,7 +256,7 @@ def _run_batch(
         nsat = 0  # sampled shingles whose key is full: only its first arrivals are filed
         for j in range(b_soffs[q], b_soffs[q + 1]):
             keys[nk] = _mix64(b_samp[j] ^ _SALT_SAMPLE)
-            cand, ncand, kpos[nk], kseen[nk], last = _lookup(tab, keys[nk], mark, cnt, stamp,
+            cand, ncand, kpos[nk], kseen[nk], last = _lookup(tabs, keys[nk], mark, cnt, stamp,
                                                              cand, ncand, True)
             if kseen[nk] >= max_postings:
                 sat_last[nsat] = last
@@ -305,12 +355,33 @@ def _run_batch(
         alive[i] = 1
         dig[i, 0] = b_dig[q, 0]
         dig[i, 1] = b_dig[q, 1]
+        # grow (alone) each segment this article's keys would push past the load limit
+        for j in range(nk):
+            seg_need[_seg(keys[j] >> np.uint64(32))] += 1
+        for g in range(_NSEG):
+            if seg_need[g] > 0:
+                old = tabs[g]
+                if seg_n[g] + seg_need[g] > _MAX_LOAD * old.shape[0]:
+                    new_cap = max(old.shape[0] + old.shape[0] // 4,
+                                  np.int64((seg_n[g] + seg_need[g]) / (0.8 * _MAX_LOAD)) + 1)
+                    new = np.zeros(new_cap, dtype=np.uint64)
+                    _rehash(old, new)
+                    tabs[g] = new
+                    seg_grown[g] = 1
+                seg_need[g] = 0
         filed = 0
         for j in range(nk):
-            ok = _insert_at(tab, keys[j], i, kpos[j], kseen[j], max_postings)
+            tag = keys[j] >> np.uint64(32)
+            g = _seg(tag)
+            tab = tabs[g]
+            start = kpos[j] if seg_grown[g] == 0 else _home(tag, tab.shape[0])
+            ok = _insert_at(tab, keys[j], i, start, kseen[j], max_postings)
+            seg_n[g] += ok
             added += ok
             if j >= k_samp:
                 filed += ok
+        for j in range(nk):
+            seg_grown[_seg(keys[j] >> np.uint64(32))] = 0
         nsamp[i] = filed
     return added
 
@@ -416,8 +487,8 @@ class DedupIndex:
         self._ids: list[str] = []
         self._pos: dict[str, int] = {}
         self._alloc_docs(1024)
-        self._tab_n = 0
-        self._tab = np.zeros(1 << 14, dtype=np.uint64)
+        self._seg_n = np.zeros(_NSEG, dtype=np.int64)
+        self._tabs = self._new_tabs([_SEG_MIN] * _NSEG)
 
     # ------------------------------------------------------------------ storage
     def _alloc_docs(self, cap: int) -> None:
@@ -446,35 +517,29 @@ class DedupIndex:
             a = getattr(self, name)
             a.resize((new,) + a.shape[1:], refcheck=False)  # no views of these outlive a call
 
-    def _ensure_table(self, extra: int) -> None:
-        need = self._tab_n + extra
-        if need <= 0.7 * self._tab.shape[0]:
-            return
-        new_cap = max(int(need / 0.5), 2 * self._tab.shape[0])
-        new_cap = min(new_cap, (1 << 32) - 1)
-        tab = np.zeros(new_cap, dtype=np.uint64)
-        _rehash(self._tab, tab)
-        self._tab = tab
+    @staticmethod
+    def _new_tabs(caps) -> "NbList":
+        tabs = NbList()
+        for c in caps:
+            tabs.append(np.zeros(int(c), dtype=np.uint64))
+        return tabs
 
     # ------------------------------------------------------------------ core
     def _run(self, fp: Fingerprints, dates: np.ndarray, insert: bool):
         m = len(fp)
         if insert:
-            self._ensure_docs(m)
-            self._ensure_table(m * (1 + self.bands) + int(fp.samples.shape[0]))
+            self._ensure_docs(m)  # the table's segments grow inside _run_batch, one at a time
         out_of = np.empty(m, dtype=np.int64)
         out_kind = np.empty(m, dtype=np.int8)
         out_sim = np.empty(m, dtype=np.float64)
         added = _run_batch(
             self._sigs, self._nsh, self._nsamp, self._dates, self._alive, self._dig,
-            self._tab, self._mark, self._cnt, self._n, self._stamp,
+            self._tabs, self._seg_n, self._mark, self._cnt, self._n, self._stamp,
             fp.sigs, fp.nshingles, fp.digest, fp.samples, fp.sample_offsets, dates,
             self.bands, self.rows, self.threshold, self.containment,
             max(1, self.min_words - self.shingle + 1), self.max_postings, insert,
             out_of, out_kind, out_sim)
         self._stamp += m
-        if insert:
-            self._tab_n += int(added)
         return out_of, out_kind, out_sim
 
     def _matches(self, out_of, out_kind, out_sim) -> list[DupMatch | None]:
@@ -565,8 +630,8 @@ class DedupIndex:
         True
         """
         arrs = (self._sigs, self._nsh, self._nsamp, self._dates, self._alive, self._dig,
-                self._mark, self._cnt, self._tab)
-        return int(sum(a.nbytes for a in arrs))
+                self._mark, self._cnt)
+        return int(sum(a.nbytes for a in arrs)) + int(sum(t.nbytes for t in self._tabs))
 
     # ------------------------------------------------------------------ persistence
     def _params(self) -> dict:
@@ -591,7 +656,7 @@ class DedupIndex:
         import zipfile
 
         n = self._n
-        meta = {"format": _FORMAT, "params": self._params(), "n": n, "tab_n": self._tab_n}
+        meta = {"format": _FORMAT, "params": self._params(), "n": n, "segments": _NSEG}
         # the same members as np.savez writes, but the ids are streamed in blocks: their
         # encoded copy (~50 MB at a million articles) is never built whole
         with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
@@ -615,8 +680,10 @@ class DedupIndex:
             for name, arr in (("sigs", self._sigs[:n]), ("nsh", self._nsh[:n]),
                               ("nsamp", self._nsamp[:n]), ("dates", self._dates[:n]),
                               ("alive", self._alive[:n]), ("dig", self._dig[:n]),
-                              ("tab", self._tab)):
+                              ("seg_n", self._seg_n)):
                 put(name, arr)
+            for g, tab in enumerate(self._tabs):
+                put(f"tab.{g}", tab)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "DedupIndex":
@@ -635,7 +702,7 @@ class DedupIndex:
             meta = json.loads(bytes(z["meta"]).decode())
         except Exception as e:  # noqa: BLE001 - any decoding failure means bad bytes
             raise ValueError(f"not a serialised DedupIndex ({e})") from None
-        if meta.get("format") != _FORMAT:
+        if meta.get("format") not in (_FORMAT, 1):
             raise ValueError(f"unsupported DedupIndex format {meta.get('format')!r}")
         self = cls(**meta["params"])
         n = int(meta["n"])
@@ -643,8 +710,20 @@ class DedupIndex:
         for name, dst in (("sigs", self._sigs), ("nsh", self._nsh), ("nsamp", self._nsamp),
                           ("dates", self._dates), ("alive", self._alive), ("dig", self._dig)):
             dst[:n] = z[name]
-        self._tab = z["tab"].copy()
-        self._tab_n = int(meta["tab_n"])
+        if meta["format"] == 1:  # one array: file its entries into segments
+            flat = z["tab"]
+            counts = np.zeros(_NSEG, dtype=np.int64)
+            _split_flat(flat, counts)
+            self._tabs = self._new_tabs([_seg_capacity(int(c)) for c in counts])
+            _fill_segments(flat, self._tabs)
+            self._seg_n = counts
+            del flat
+        else:
+            self._seg_n = z["seg_n"].astype(np.int64)
+            tabs = NbList()
+            for g in range(_NSEG):
+                tabs.append(z[f"tab.{g}"].copy())
+            self._tabs = tabs
         raw = bytes(z["ids"])
         offs = z["id_offs"]
         self._ids = [raw[offs[i]:offs[i + 1]].decode("utf-8", "surrogatepass") for i in range(n)]

@@ -16,6 +16,7 @@ writer) are replayed, so the in-memory state always matches the database.
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import itertools
 import os
@@ -37,6 +38,7 @@ from .read import ReadFailure, read_paths
 from .store import Store
 
 SNAPSHOT_EVERY = 250_000  # a snapshot of a large state costs seconds and memory; replay covers the gap
+FREEZE_EVERY = 16_384  # articles between gc.freeze() calls when Pipeline(freeze_gc=True)
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Pipeline:
         learn_chrome: bool = True,
         batch_size: int = 256,
         refine: bool = True,
+        freeze_gc: bool = False,
     ):
         self.store = store
         self.extract = extract
@@ -88,6 +91,14 @@ class Pipeline:
         self.learn_chrome = learn_chrome
         self.batch_size = batch_size
         self.refine = refine
+        #: long ingests only (the CLI sets it): every FREEZE_EVERY articles, collect the young
+        #: generations and move every surviving object out of the cyclic collector's reach
+        #: (``gc.freeze``), so its full collections stop walking the millions of long-lived
+        #: index and story objects (at 1M articles they took 161 s, the longest 7 s). Objects
+        #: frozen are still freed by reference counting; only cyclic garbage older than the last
+        #: young collection would stay. Off by default: a library must not freeze its host's heap.
+        self.freeze_gc = freeze_gc
+        self._since_freeze = 0
         self.dedup: DedupIndex | None = None
         self.clusterer: StoryClusterer | None = None
         self.state_seq = 0
@@ -224,6 +235,7 @@ class Pipeline:
                     self.add_docs(batch, stats, on_failure)
                     if progress:
                         progress(len(batch))
+                    self._maybe_freeze(len(batch))
                     batch = []
             if batch:
                 self.add_docs(batch, stats, on_failure)
@@ -237,6 +249,15 @@ class Pipeline:
             self.save_state()
         stats.seconds = time.perf_counter() - t0
         return stats
+
+    def _maybe_freeze(self, n: int) -> None:
+        if not self.freeze_gc:
+            return
+        self._since_freeze += n
+        if self._since_freeze >= FREEZE_EVERY:
+            self._since_freeze = 0
+            gc.collect(1)
+            gc.freeze()
 
     def add_docs(
         self, docs: list[RawDoc], stats: IngestStats | None = None, on_failure: Callable[[str], None] | None = None

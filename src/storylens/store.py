@@ -21,7 +21,7 @@ from typing import Any, Iterator
 from .errors import NotFoundError, StoreError
 from .model import Article, Passage, RemovedLine, Reuse
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection (filled only as pages are used)
 DEFAULT_DB = "storylens.db"
 
@@ -84,7 +84,13 @@ CREATE TRIGGER IF NOT EXISTS articles_fts_ad AFTER DELETE ON articles BEGIN
 END;
 """
 
-MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+# v3: learned chrome lines are read by count (Store.chrome_for); without this index that read scanned every
+# candidate line an outlet ever had (hundreds of thousands at a million articles: the add-one tail).
+_SCHEMA_V3 = """
+CREATE INDEX IF NOT EXISTS chrome_lines_n ON chrome_lines(outlet, n);
+"""
+
+MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 ARTICLE_COLS = (
     "seq, id, source, format, url, outlet, title, published, dateline, language, raw_text, text, removed, "
