@@ -15,6 +15,11 @@ their complement ("criticism of the plan", "his claim that ..."); findings "in a
 "reportedly", "as reported by X", attribution clauses set off by commas ("The plan, she said,
 is dead"), name labels ("Matthews: ...", a "- Name" line under a quote), "made (it) clear that ...",
 passive framings ("is widely seen as ...") and stance adjectives ("convinced that ...", "eager to ...").
+Beyond the rules, a small learned model (logistic regression
+trained on PolNeAR train by ``bench/quotes_train.py``, shipped as ``data/quotes_cues.json`` and
+applied with plain Python) adds attributions with cue words the rules do not know ("know that ...",
+"worried about ...", "doubt that ..."): any verb, noun or adjective in a parsed sentence with a
+complement after it, outside quote marks, scored on cheap parse features (see ``_gen_candidates``).
 Quote marks are
 paired per paragraph, so one stray mark never spoils the rest of an article; a quote
 left open at the end of a paragraph runs on into the next one when that paragraph
@@ -33,6 +38,8 @@ nearest preceding compatible named speaker of the article (``canonical_speaker``
 """
 from __future__ import annotations
 
+import bisect
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -411,11 +418,14 @@ def _mark_role(text: str, i: int, ps: int, pe: int) -> str:
     return "ambig"
 
 
+_DQ_RE = re.compile("[" + re.escape(_DQ) + "]")
+
+
 def _quote_segments(text: str, paras: list[tuple[int, int]]) -> list[_Seg]:
     segs: list[_Seg] = []
     carry: _Seg | None = None  # a quote left open at the end of the previous paragraph
     for pi, (ps, pe) in enumerate(paras):
-        marks = [i for i in range(ps, pe) if text[i] in _DQ]
+        marks = [m.start() for m in _DQ_RE.finditer(text, ps, pe)]
         cur: int | None = None
         cont = False
         if carry is not None:
@@ -758,6 +768,60 @@ def _content_tokens(verb, lemma: str):
     return None
 
 
+# --------------------------------------------------------------------------- learned cues
+# A logistic regression over cheap parse features decides which of the other verbs, nouns and
+# adjectives with a complement ("voted against X", "opposition to X", "knows that ...") are
+# attribution cues the rules above do not know. Trained on PolNeAR train only by
+# bench/quotes_train.py, which writes data/quotes_cues.json (weights, bias, threshold); applied
+# with plain Python here (scikit-learn is not needed at run time). Loaded once per process.
+
+#: "model": add the candidates the model accepts; "collect": record every candidate with its
+#: features on the article (``gen_out``) and add none (training); "off": no candidates.
+_GEN_MODE = "model"
+_CUE_MODEL: dict | None = None
+
+
+def _cue_model() -> dict | None:
+    global _CUE_MODEL
+    if _CUE_MODEL is None:
+        import json
+        from importlib import resources
+
+        try:
+            raw = json.loads((resources.files("storylens") / "data" / "quotes_cues.json").read_text("utf-8"))
+            t = float(raw["threshold"])  # a probability; compared as a logit
+            _CUE_MODEL = {"w": raw["weights"], "b": float(raw["bias"]), "z": math.log(t / (1.0 - t)),
+                          "words": frozenset(raw["words"])}
+        except (OSError, KeyError, ValueError):
+            _CUE_MODEL = {}
+    return _CUE_MODEL or None
+
+
+def _bucket(n: int) -> str:
+    for b in (1, 2, 3, 5, 8, 12, 20, 35):
+        if n <= b:
+            return str(b)
+    return "big"
+
+
+_GEN_VDEPS = ("ccomp", "xcomp", "dobj")
+_GEN_NDEPS = ("acl", "ccomp", "xcomp")
+
+
+def _gen_options(tok):
+    """(complement type, complement head) pairs after ``tok``: a clause or object, or a preposition's object."""
+    deps = _GEN_VDEPS if tok.pos_ == "VERB" else _GEN_NDEPS
+    for c in tok.children:
+        if c.i <= tok.i:
+            continue
+        if c.dep_ in deps:
+            yield c.dep_, c
+        elif c.dep_ == "prep" and c.i <= tok.i + 3:
+            o = next((d for d in c.children if d.dep_ in ("pobj", "pcomp")), None)
+            if o is not None:
+                yield "prep:" + c.lower_, o
+
+
 # --------------------------------------------------------------------------- extraction
 
 
@@ -767,6 +831,8 @@ class _Article:
         self.paras = _paragraphs(text)
         self.qv = _mark_view(text)  # same length as text; "''" seen as one mark
         self.segs = _quote_segments(self.qv, self.paras)
+        self._seg_order = sorted(self.segs, key=lambda g: g.start)  # for _in_seg (segments never overlap)
+        self._seg_starts = [g.start for g in self._seg_order]
         self.units: list[_Unit] = []
         for pi, (ps, pe) in enumerate(self.paras):
             for s, e in _sentences(text, ps, pe):
@@ -775,6 +841,10 @@ class _Article:
         self.atts: list[_Att] = []
         self.persons: list[tuple[int, str]] = []  # (offset, PERSON name) mentions seen in parsed sentences
         self.subjects: list[tuple[int, str, str]] = []  # (offset, label, name) named subjects
+        self.gen: list[tuple] = []  # learned-cue candidates (see _gen_candidates)
+        model = _cue_model() if _GEN_MODE == "model" else None
+        self.gen_words = model["words"] if model is not None else None  # None: every word (collect mode)
+        self.gen_out: list[tuple] = []  # "collect" mode: (start, end, speaker span, cue offset, features)
 
     # -- one parsed sentence
     def add_doc(self, unit: _Unit, doc) -> None:
@@ -785,8 +855,12 @@ class _Article:
             if en.label_ in ("PERSON", "ORG", "GPE", "NORP") and en.root.dep_ in ("nsubj", "nsubjpass"):
                 self.subjects.append((base + en.start_char, en.label_, _strip_poss(en.text)))
         seen_verbs = set()
+        gen_words = self.gen_words
+        gen_heads = [] if gen_words is not None else None
         for tok in doc:
             low = tok.lower_
+            if gen_words is not None and low in gen_words:
+                gen_heads.append(tok)
             if low == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
                 if not self._in_seg(base + tok.idx):  # "according to" inside quoted speech is the speaker's
                     self._according(unit, doc, tok)
@@ -833,6 +907,83 @@ class _Article:
                 continue  # a verb inside quoted speech
             self._verb(unit, doc, tok, lemma)
         self._colon(unit, doc)
+        if _GEN_MODE == "collect" or gen_heads:
+            self._gen_candidates(unit, doc, gen_heads)
+
+    def _gen_candidates(self, unit: _Unit, doc, heads) -> None:
+        """Candidates for the learned cue model: every verb, noun or adjective outside quote marks that
+        is no cue of the rules and has a complement after it; the content is that complement (one
+        candidate per complement; the best one per cue is kept in :meth:`_add_generic`). With the model,
+        only ``heads`` are looked at: the tokens whose word is in the model's list of words that passed
+        the threshold on train (the others never do; this keeps the cost to a set lookup per token)."""
+        model = _cue_model() if _GEN_MODE == "model" else None
+        if _GEN_MODE == "model" and model is None:
+            return
+        base = unit.start
+        used = {a.cue_span[0] for a in self.atts if a.cue_span}
+        w = model["w"] if model is not None else None
+        for tok in (heads if heads is not None else doc):
+            pos = tok.pos_
+            if pos not in ("VERB", "NOUN", "ADJ") or not tok.n_rights or (base + tok.idx) in used:
+                continue
+            opts = list(_gen_options(tok))
+            if not opts or self._in_seg(base + tok.idx):
+                continue
+            low = tok.lower_
+            lem = _lemma(tok)
+            if pos == "VERB":
+                subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            elif pos == "NOUN":
+                subj = next((c for c in tok.children if c.dep_ == "poss"), None)
+            else:
+                subj = None
+                if tok.dep_ in ("acomp", "oprd"):
+                    subj = next((c for c in tok.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            f = ["w=" + low, "l=" + lem, "suf=" + low[-3:], "tag=" + tok.tag_, "dep=" + tok.dep_, "pos=" + pos,
+                 "hd=" + (_lemma(tok.head) if tok.dep_ in ("xcomp", "conj", "ccomp", "dobj", "pobj") else "-"),
+                 "known=%d" % (lem in REPORTING_VERBS), "nopt=%d" % min(len(opts), 3)]
+            if subj is None:
+                f.append("subj=none")
+            else:
+                st = subj.ent_type_ or subj.pos_
+                f += ["subj=" + st, "sdep=" + subj.dep_, "sw=" + (subj.lower_ if subj.pos_ == "PRON" else "-"),
+                      "lsubj=%s|%s" % (lem, st)]
+            f += ["aux=" + c.lower_ for c in tok.children if c.dep_ in ("aux", "auxpass", "neg")]
+            if tok.i > 0:
+                f.append("prev=" + doc[tok.i - 1].lower_)
+            cpos = base + tok.idx
+            inp = next((a for a in self.atts if a.start <= cpos < a.end), None)
+            if inp is not None:
+                f += ["inpred", "inpred=" + (inp.cue or "-").lower()[:12]]
+            sdep = "sdep=%s|%s" % (tok.dep_, pos)
+            f.append(sdep)
+            spk_tok = subj if subj is not None and subj.dep_ != "nsubjpass" else None
+            nf, zf = len(f), None
+            for k, (ctype, comp) in enumerate(opts):
+                toks = list(doc[comp.left_edge.i:comp.right_edge.i + 1])
+                while toks and toks[-1].is_punct and toks[-1].text not in _DQ and toks[-1].text != "''":
+                    toks.pop()
+                if not toks or (len(toks) == 1 and toks[0].pos_ == "PRON"):
+                    continue  # a pronoun alone ("endorsed it") is no content, as for the rules
+                cs, ce = base + toks[0].idx, base + toks[-1].idx + len(toks[-1].text)
+                g = f + ["ct=" + ctype, "wct=%s|%s" % (lem, ctype), "len=" + _bucket(len(toks)),
+                         "first=" + toks[0].lower_, "ftag=" + toks[0].tag_, "ord=%d" % min(k, 2),
+                         "pct=%s|%s" % (pos, ctype), "wf=%s|%s" % (lem, toks[0].lower_), "sct=%s|%s" % (sdep, ctype)]
+                if ctype == "ccomp":
+                    g.append("mark=" + next((d.lower_ for d in comp.children if d.dep_ == "mark"), "-"))
+                if self._segs_overlapping(cs, ce):
+                    continue  # quoted words: the rules' business (their speakers are checked more closely)
+                if model is not None:
+                    if zf is None:
+                        zf = model["b"] + sum(w.get(x, 0.0) for x in f)
+                    z = zf + sum(w.get(x, 0.0) for x in g[nf:])
+                    if z < model["z"]:
+                        continue
+                    g = None
+                else:
+                    z = 0.0
+                spk = _speaker_info(spk_tok, base, self.text) if spk_tok is not None else (None, None, None, None)
+                self.gen.append((z, cpos, tok.text, (cpos, cpos + len(tok.text)), spk, cs, ce, unit, g))
 
     def _nominal(self, unit: _Unit, doc, tok, lemma: str) -> None:
         """A noun cue: 'his criticism of the plan', 'the claim that ...', 'X voiced support for Y'.
@@ -1054,9 +1205,9 @@ class _Article:
         return -1
 
     def _in_seg(self, pos: int) -> _Seg | None:
-        for s in self.segs:
-            if s.start <= pos < s.end:
-                return s
+        k = bisect.bisect_right(self._seg_starts, pos) - 1
+        if k >= 0 and pos < self._seg_order[k].end:
+            return self._seg_order[k]
         return None
 
     def _segs_overlapping(self, s: int, e: int) -> list[_Seg]:
@@ -1432,8 +1583,10 @@ class _Article:
     def _colon(self, unit: _Unit, doc) -> None:
         """``Name: "..."`` or ``Name said:`` introducing a quote."""
         text = self.text
-        for tok in doc:
-            if tok.text != ":" or tok.i == 0 or tok.i > 30:
+        if ":" not in text[unit.start:unit.end]:
+            return
+        for tok in doc[:31]:
+            if tok.text != ":" or tok.i == 0:
                 continue
             pos = unit.start + tok.idx
             if any(a.cue_span and a.cue_span[0] <= pos <= a.cue_span[1] + 2 for a in self.atts):
@@ -1552,6 +1705,8 @@ class _Article:
         self._orphans()
         self._multi_paragraph()
         self._dash_sources()
+        if self.gen:
+            self._add_generic()
         self._resolve()
         out = []
         for a in sorted(self.atts, key=lambda a: a.start):
@@ -1601,6 +1756,25 @@ class _Article:
                 cue_span=a.cue_span, quote=qtext, quote_span=(s, e), kind=kind, role=a.role,
             ))
         return out
+
+    def _add_generic(self) -> None:
+        """The learned-cue candidates: the best one per cue, unless a found attribution already covers its
+        content (overlap of at least half the longer of the two)."""
+        rule = [(a.start, a.end) for a in self.atts]
+        seen = set()
+        for z, cpos, cue, cue_span, spk, cs, ce, unit, feats in sorted(self.gen, key=lambda x: -x[0]):
+            if cpos in seen and _GEN_MODE != "collect":
+                continue
+            if any(min(ce, e) - max(cs, s) >= 0.5 * max(ce - cs, e - s) for s, e in rule):
+                continue
+            seen.add(cpos)
+            n = len(self.atts)
+            self._add(unit, cue, cue_span, spk, cs, ce)
+            if _GEN_MODE == "collect":  # training: record, do not keep
+                for a in self.atts[n:]:
+                    self.gen_out.append((a.start, a.end, a.spk_span, cpos, feats))
+                del self.atts[n:]
+        self.gen = []
 
     def _orphans(self) -> None:
         """Quoted passages no cue reached: continue the neighbouring quote or its speaker."""
