@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -124,7 +125,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=16)
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--shuffle-partitions", type=int, default=8)
-    ap.add_argument("--driver-memory", default="6g")
+    ap.add_argument("--driver-memory", default="2g", help="JVM heap (local mode runs all in the driver)")
     ap.add_argument("--block-articles", type=int, default=50000)
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--skip-single", action="store_true")
@@ -140,9 +141,11 @@ def main() -> None:
             if not a.skip_single:
                 single = _measure([PY, "-c", _SINGLE, str(tmp / "in"), str(tmp / "single.db")], a.timeout)
                 print(f"  single: {single['seconds']:.0f} s rc={single['rc']}  {single['tail'][-200:]}", flush=True)
+            load0 = os.getloadavg()[0]
             spark = _measure([PY, "-c", _SPARK, str(tmp / "in"), str(tmp / "out"), a.master,
                               str(a.shuffle_partitions), a.driver_memory, str(a.block_articles)], a.timeout)
-            print(f"  spark: {spark['seconds']:.0f} s rc={spark['rc']}", flush=True)
+            print(f"  spark: {spark['seconds']:.0f} s rc={spark['rc']} peak {spark['peak_mb']:.0f} MB "
+                  f"(load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end)", flush=True)
             print("   " + "\n   ".join(l for l in spark["tail"].splitlines() if l.startswith(("STAGE", "SPARK"))))
             cmp = None
             if single and single["rc"] == 0 and spark["rc"] == 0:

@@ -200,3 +200,24 @@ def test_date_blocks_merge_back(spark, tmp_path):
     # unrelated articles in the index (reported to the lead); allow 0.2 % such articles
     assert sum(dup[k] != v for k, v in ref_dup.items()) <= max(1, len(ref_dup) // 500)
     assert bcubed_f1(ref_story, read_partition(tmp_path / "out")) >= 0.99
+
+
+@needs_spark
+def test_duplicate_groups_follow_copy_links(combined):
+    """duplicate_group (found inside each candidate component) joins a copy and its original
+    and is named by the group's earliest article; articles on no copy link have none."""
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(str(combined["out"] / "articles"),
+                         columns=["id", "arrival", "duplicate_of", "duplicate_group"]).to_pylist()
+    by_id = {r["id"]: r for r in rows}
+    linked = {r["id"] for r in rows if r["duplicate_of"]} | {r["duplicate_of"] for r in rows if r["duplicate_of"]}
+    assert linked
+    for r in rows:
+        if r["id"] not in linked:
+            assert r["duplicate_group"] is None
+            continue
+        g = r["duplicate_group"]
+        assert g in linked and by_id[g]["arrival"] <= r["arrival"]
+        if r["duplicate_of"]:
+            assert by_id[r["duplicate_of"]]["duplicate_group"] == g

@@ -64,6 +64,7 @@ from .fingerprint import (
     _M2,
     _P2,
     Fingerprints,
+    _check_params,
     _mix64,
     fingerprints,
 )
@@ -481,7 +482,7 @@ class DedupIndex:
         self.max_postings = int(max_postings)
         self.bands = int(bands)
         self.rows = int(rows)
-        fingerprints([], num_perm, shingle, sample_mod)  # validates the parameters
+        _check_params(self.num_perm, self.shingle, self.sample_mod)  # no kernel call (woke numba's pool)
         self._n = 0
         self._stamp = 0
         self._ids: list[str] = []

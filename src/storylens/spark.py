@@ -69,6 +69,9 @@ __all__ = [
     "check_inputs",
 ]
 
+#: JVM heap of a local-mode session (see :func:`spark_session`)
+LOCAL_DRIVER_MEMORY = "2g"
+
 #: files Spark reads with its own Parquet reader
 PARQUET_SUFFIXES = (".parquet", ".parq")
 
@@ -137,10 +140,18 @@ def spark_session(master: str | None = "auto", app_name: str = "storylens", shuf
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
             b = (b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false"))
+                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                 # local mode runs everything in the driver JVM; cached and checkpointed blocks
+                 # spill to local disk, so the heap need not hold the corpus (Python workers,
+                 # which do the work, live outside it); ``conf`` may override it
+                 .config("spark.driver.memory", LOCAL_DRIVER_MEMORY))
     if shuffle_partitions:
         b = b.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     b = b.config("spark.sql.execution.arrow.maxRecordsPerBatch", "2048")
+    # Spark runs one task per core, so numba's thread pool in each Python worker only adds
+    # wake-up costs (~5 ms a call on a busy machine: a DedupIndex per candidate component
+    # paid it twice) and oversubscribes the cores
+    b = b.config("spark.executorEnv.NUMBA_NUM_THREADS", "1")
     for k, v in (conf or {}).items():
         b = b.config(k, str(v))
     spark = b.getOrCreate()
@@ -196,7 +207,7 @@ def _partition_of(ids, keys=None) -> list[frozenset]:
 
 # =========================================================================== connected components
 
-def connected_components(edges, src: str = "src", dst: str = "dst", max_rounds: int = 40):
+def connected_components(edges, src: str = "src", dst: str = "dst", max_rounds: int = 40, log=None):
     """Connected components of an undirected graph given as a DataFrame of ``long`` edges,
     by alternating large-star and small-star (Kiveris et al., 2014): each round is two
     shuffles of the edge list; nothing is collected.  Returns ``(node, comp)`` for every
@@ -209,7 +220,10 @@ def connected_components(edges, src: str = "src", dst: str = "dst", max_rounds: 
     from pyspark.sql import functions as F
 
     e = (edges.select(F.col(src).alias("a"), F.col(dst).alias("b")).where("a != b")
-         .select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")).distinct())
+         .select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v")))
+    # seed: union-find inside each partition turns its edges into stars on their smallest
+    # node (same components, far fewer rounds below: often none is left to do)
+    e = e.mapInArrow(_union_find_fn, "u long, v long").distinct()
     for _ in range(max_rounds):
         # large-star: every neighbour larger than u links to min(N(u) ∪ {u})
         sym = e.select("u", "v").union(e.select(F.col("v").alias("u"), F.col("u").alias("v")))
@@ -231,12 +245,45 @@ def connected_components(edges, src: str = "src", dst: str = "dst", max_rounds: 
                .where("(is_leaf = 1 AND not_only_leaf = 0) OR k > 1").limit(1).count())
         e = small
         if bad == 0:
+            if log:
+                log(f"connected components: {_ + 1} round(s)")
             break
     else:  # pragma: no cover - needs a pathological graph
         raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
     leaves = e.select(F.col("u").alias("node"), F.col("v").alias("comp"))
     roots = e.select(F.col("v").alias("node"), F.col("v").alias("comp")).distinct()
     return leaves.union(roots)
+
+
+def _union_find_fn(batches):
+    """mapInArrow over (u, v) edges: one edge (node, smallest node of its component within
+    this partition) per node that is not that smallest node."""
+    import pyarrow as pa
+
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        r = x
+        while parent[r] != r:
+            r = parent[r]
+        while parent[x] != r:  # path compression
+            parent[x], x = r, parent[x]
+        return r
+
+    for batch in batches:
+        d = batch.to_pydict()
+        for a, b in zip(d["u"], d["v"]):
+            parent.setdefault(a, a)
+            parent.setdefault(b, b)
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                if ra < rb:
+                    parent[rb] = ra
+                else:
+                    parent[ra] = rb
+    us = [x for x in parent if parent[x] != x]
+    vs = [root(x) for x in us]
+    yield pa.RecordBatch.from_pydict({"u": us, "v": vs}, schema=pa.schema([("u", pa.int64()), ("v", pa.int64())]))
 
 
 # =========================================================================== stage functions (workers)
@@ -423,8 +470,42 @@ def _keys_fn(batches):
             [("arrival", pa.int64()), ("key", pa.int64()), ("kind", pa.int8())]))
 
 
+def _dup_groups(ids: list[str], dup_of: list[str | None]) -> list[str | None]:
+    """Duplicate group of each article (``ids`` in arrival order): the id of the earliest
+    article connected to it by ``duplicate_of`` links, None for an article on no link.
+
+    >>> _dup_groups(["a", "b", "c", "d"], [None, "a", None, "b"])
+    ['a', 'a', None, 'a']
+    """
+    pos = {a: i for i, a in enumerate(ids)}
+    parent = list(range(len(ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    linked = [False] * len(ids)
+    for j, of in enumerate(dup_of):
+        if of is None:
+            continue
+        i = pos[of]
+        linked[i] = linked[j] = True
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)  # the root stays the earliest member
+    return [ids[root(i)] if linked[i] else None for i in range(len(ids))]
+
+
+_MATCH_SCHEMA = ("id string, duplicate_of string, duplicate_kind string, duplicate_similarity double, "
+                 "duplicate_group string")
+
+
 def _dedup_group_fn(table):
-    """applyInArrow per candidate component: a DedupIndex in arrival order (the pipeline's)."""
+    """applyInArrow per candidate component: a DedupIndex in arrival order (the pipeline's).
+    Every copy's original is in its component, so the duplicate groups (connected by
+    ``duplicate_of``) are found here too."""
     import pyarrow as pa
 
     from .dedup import DedupIndex
@@ -433,23 +514,29 @@ def _dedup_group_fn(table):
     ids = t.column("id").to_pylist()
     idx = DedupIndex()
     matches = idx.add_many(ids, t.column("text").to_pylist(), t.column("published").to_pylist())
+    dup_of = [m.of if m else None for m in matches]
     return pa.table({
         "id": ids,
-        "duplicate_of": [m.of if m else None for m in matches],
+        "duplicate_of": dup_of,
         "duplicate_kind": [m.kind if m else None for m in matches],
         "duplicate_similarity": [float(round(float(m.similarity), 4)) if m else None for m in matches],
-    }, schema=pa.schema([("id", pa.string()), ("duplicate_of", pa.string()), ("duplicate_kind", pa.string()),
-                         ("duplicate_similarity", pa.float64())]))
+        "duplicate_group": _dup_groups(ids, dup_of),
+    }, schema=_arrow_schema(_MATCH_SCHEMA))
 
 
 _CLUSTER_SCHEMA = ("id string, block long, local_story string, story_similarity double, central string, "
-                   "profile string")
+                   "n long, label string, terms array<string>, weights array<double>, norm2 double, "
+                   "first long, last long")
 
 
-def _cluster_block_fn(table):
+def _cluster_block(table, profiles_on: bool = True):
     """applyInArrow per date block: the pipeline's StoryClusterer, in arrival order, copies
     forced into their original's story; returns each article's block-local story and, on
-    the first member of each story, the story's profile (centroid, dates, central article)."""
+    the first member of each story, the story's central article, size, label and profile
+    (centroid terms and weights, squared norm, first and last day, for the cross-block
+    merge; only when ``profiles_on``)."""
+    import gc
+
     import pyarrow as pa
 
     from .cluster import StoryClusterer
@@ -462,38 +549,61 @@ def _cluster_block_fn(table):
     pubs, dups = t.column("published").to_pylist(), t.column("duplicate_of").to_pylist()
     c = StoryClusterer()
     sims = []
-    for i, aid in enumerate(ids):
-        force = None
-        if dups[i] is not None:
-            try:
-                force = c.story_of(dups[i])
-            except StorylensError:
-                force = None  # the original is in another block: merged later
-        sid, sim = c.assign(aid, titles[i], texts[i], pubs[i], force_story=force)
+    # the clusterer's long-lived objects are frozen out of the garbage collector's full
+    # passes as they pile up (as Pipeline(freeze_gc=True) does); unfrozen at the end, since
+    # the Python worker is reused by later tasks
+    gc.freeze()
+    try:
+        for i, aid in enumerate(ids):
+            if i % 4096 == 4095:
+                gc.collect(1)
+                gc.freeze()
+            force = None
+            if dups[i] is not None:
+                try:
+                    force = c.story_of(dups[i])
+                except StorylensError:
+                    force = None  # the original is in another block: merged later
+            sid, sim = c.assign(aid, titles[i], texts[i], pubs[i], force_story=force)
+            c.pop_merges()
+            sims.append(round(float(sim), 4))
+        # the pipeline's second pass, as `Pipeline.ingest` runs it at the end of a run
+        c.refine()
         c.pop_merges()
-        sims.append(round(float(sim), 4))
-    # the pipeline's second pass, as `Pipeline.ingest` runs it at the end of a run
-    c.refine()
-    c.pop_merges()
+    finally:
+        gc.unfreeze()
     local = [c.story_of(a) for a in ids]
     first_member: dict[str, int] = {}
     for i, s in enumerate(local):
         first_member.setdefault(s, i)
-    profiles, centrals = [None] * len(ids), [None] * len(ids)
+    n = len(ids)
+    centrals, sizes, labels = [None] * n, [None] * n, [None] * n
+    terms, weights, norm2, first, last = [None] * n, [None] * n, [None] * n, [None] * n, [None] * n
     stories = c._stories  # read-only: centroid and date range of each live story
     row = {a: i for i, a in enumerate(ids)}
     for s, i in first_member.items():
         st = stories[s]
         centrals[i] = cen = c.central_article(s)
         k = row[cen]
-        label = titles[k] or _first_words(texts[k])
-        profiles[i] = json.dumps({"vec": st.vec, "norm2": st.norm2, "first": st.first, "last": st.last,
-                                  "n": st.n, "label": label}, separators=(",", ":"), ensure_ascii=False)
-    return pa.table({"id": ids, "block": [block] * len(ids), "local_story": [f"b{block:05d}.{s}" for s in local],
-                     "story_similarity": sims, "central": centrals, "profile": profiles},
-                    schema=pa.schema([("id", pa.string()), ("block", pa.int64()), ("local_story", pa.string()),
-                                      ("story_similarity", pa.float64()), ("central", pa.string()),
-                                      ("profile", pa.string())]))
+        labels[i] = titles[k] or _first_words(texts[k])
+        sizes[i] = st.n
+        if profiles_on:
+            vec = st.vec
+            terms[i], weights[i] = list(vec), list(vec.values())
+            norm2[i], first[i], last[i] = st.norm2, st.first, st.last
+    return pa.table({"id": ids, "block": [block] * n, "local_story": [f"b{block:05d}.{s}" for s in local],
+                     "story_similarity": sims, "central": centrals, "n": sizes, "label": labels,
+                     "terms": terms, "weights": weights, "norm2": norm2, "first": first, "last": last},
+                    schema=_arrow_schema(_CLUSTER_SCHEMA))
+
+
+def _cluster_block_fn(profiles_on: bool):
+    """The applyInArrow function of the story stage (profiles only for a cross-block merge)."""
+
+    def f(table):
+        return _cluster_block(table, profiles_on)
+
+    return f
 
 
 def _boundary_merge_fn(table):
@@ -507,7 +617,8 @@ def _boundary_merge_fn(table):
     cfg = ClusterConfig()
     d = table.to_pydict()
     side = d["side"]
-    profs = [json.loads(p) for p in d["profile"]]
+    profs = [{"vec": dict(zip(t, w)), "norm2": n2, "first": f, "last": la}
+             for t, w, n2, f, la in zip(d["terms"], d["weights"], d["norm2"], d["first"], d["last"])]
     names = d["local_story"]
     early = [i for i in range(len(side)) if side[i] == 0]
     late = [i for i in range(len(side)) if side[i] == 1]
@@ -524,10 +635,16 @@ def _boundary_merge_fn(table):
             ts.sort(key=lambda t: (-vec[t], t))
             return ts[: cfg.query_terms]
 
+        # each term keeps the clusterer's ``max_postings`` early stories that ended last (the
+        # ones a time-decayed cosine favours; undated first), as StoryClusterer's own index
+        # does: without the bound, a term in a few % of 80 k stories made this quadratic
         post: dict[str, list[int]] = {}
-        for i in early:
+        cap = cfg.max_postings
+        for i in sorted(early, key=lambda i: (profs[i]["last"] is not None, -(profs[i]["last"] or 0), names[i])):
             for t in qterms(profs[i]["vec"]):
-                post.setdefault(t, []).append(i)
+                lst = post.setdefault(t, [])
+                if len(lst) < cap:
+                    lst.append(i)
         for j in late:
             vj = profs[j]["vec"]
             hits: dict[int, float] = {}
@@ -631,7 +748,8 @@ def _align_fn(align_limit: int):
 def _arrow_schema(ddl: str):
     import pyarrow as pa
 
-    types = {"string": pa.string(), "long": pa.int64(), "double": pa.float64()}
+    types = {"string": pa.string(), "long": pa.int64(), "double": pa.float64(), "tinyint": pa.int8(),
+             "array<string>": pa.list_(pa.string()), "array<double>": pa.list_(pa.float64())}
     return pa.schema([(name, types[typ]) for name, typ in (f.strip().split() for f in ddl.split(","))])
 
 
@@ -740,18 +858,29 @@ def _read(spark, inputs: Sequence[str], fmt: str):
     return raw
 
 
-def _clean(spark, raw, learn_chrome: bool):
+def _clean(spark, raw, learn_chrome: bool, keep: list | None = None):
+    """Cleaned articles (lazy); what it persists is appended to ``keep`` (unpersist it
+    once the result is materialised)."""
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     if learn_chrome:
-        keys = raw.mapInArrow(_chrome_keys_fn, "arrival long, outlet0 string, key string, learn boolean")
+        # persisted: both the running line counts and the outlet counts read it, and each
+        # row costs a clean_text call
+        keys = raw.mapInArrow(_chrome_keys_fn, "arrival long, outlet0 string, key string, learn boolean").persist(
+            StorageLevel.MEMORY_AND_DISK)
+        if keep is not None:
+            keep.append(keys)
         # running counts, exactly as Store.learn_chrome / Store.chrome_for (min_count 3, min_share 0.5)
         # see them at each article's arrival
         w_line = Window.partitionBy("outlet0", "key").orderBy("arrival").rowsBetween(Window.unboundedPreceding, 0)
         outlet_n = (keys.select("outlet0", "arrival").distinct()
                     .withColumn("n_outlet", F.row_number().over(Window.partitionBy("outlet0").orderBy("arrival"))))
+        # a line seen fewer than 3 times is never chrome: drop those rows (most of them)
+        # before the join with the outlet counts
         counted = (keys.withColumn("n_line", F.sum(F.col("learn").cast("int")).over(w_line))
+                   .where(F.col("n_line") >= 3)
                    .join(outlet_n, ["outlet0", "arrival"])
                    .where(F.col("n_line") >= F.greatest(F.lit(3), F.floor(F.col("n_outlet") * 0.5))))
         known = counted.groupBy("arrival").agg(F.collect_list("key").alias("known"),
@@ -763,31 +892,40 @@ def _clean(spark, raw, learn_chrome: bool):
     return raw.mapInArrow(_clean_fn, _CLEAN_SCHEMA)
 
 
-def _dedup(spark, arts, rare_postings: int, min_shared: int):
-    """Duplicate matches (id, duplicate_of, kind, similarity) for every article."""
+def _dedup(spark, arts, rare_postings: int, min_shared: int, log=None):
+    """Duplicate matches (id, duplicate_of, kind, similarity, group) for every article in a
+    candidate component (lazy)."""
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     cap = _dedup_params()["max_postings"]
     keys = arts.select("arrival", "text").mapInArrow(_keys_fn, "arrival long, key long, kind tinyint")
-    w = Window.partitionBy("kind", "key")
-    keys = (keys.withColumn("n_key", F.count("*").over(w))
-            .withColumn("rank", F.row_number().over(w.orderBy("arrival"))))
+    # one window pass over (kind, key) sorted by arrival: a key's size and each arrival's rank
+    w = Window.partitionBy("kind", "key").orderBy("arrival")
+    keys = (keys.withColumn("n_key", F.count("*").over(w.rowsBetween(Window.unboundedPreceding,
+                                                                       Window.unboundedFollowing)))
+            .withColumn("rank", F.row_number().over(w)))
     # the postings of a key: its first `cap` arrivals (DedupIndex keeps no more); rare sampled
-    # shingles only (a sampled shingle in many articles is boilerplate, not evidence)
-    keys = keys.where((F.col("kind") == 0) | (F.col("n_key") <= rare_postings))
+    # shingles only (a sampled shingle in many articles is boilerplate, not evidence); keys
+    # held by one article make no pair
+    keys = (keys.where(((F.col("kind") == 0) | (F.col("n_key") <= rare_postings)) & (F.col("n_key") > 1))
+            .select("kind", "key", "arrival", "rank").persist(StorageLevel.MEMORY_AND_DISK))
     posted = keys.where(F.col("rank") <= cap).select("kind", "key", F.col("arrival").alias("c"))
     pairs = (keys.select("kind", "key", F.col("arrival").alias("q")).join(posted, ["kind", "key"])
              .where("c < q").groupBy("q", "c")
              .agg(F.max(F.when(F.col("kind") == 0, 1).otherwise(0)).alias("band"),
                   F.sum(F.col("kind").cast("int")).alias("shared")))
-    edges = pairs.where((F.col("band") == 1) | (F.col("shared") >= min_shared)).select(
-        F.col("q").alias("src"), F.col("c").alias("dst"))
-    comp = connected_components(edges).withColumnRenamed("node", "arrival")
+    edges = _cut(pairs.where((F.col("band") == 1) | (F.col("shared") >= min_shared)).select(
+        F.col("q").alias("src"), F.col("c").alias("dst")))
+    keys.unpersist()
+    if log:
+        log("dedup: candidate pairs")
+    comp = _cut(connected_components(edges, log=log).withColumnRenamed("node", "arrival"))
+    if log:
+        log("dedup: components")
     grouped = arts.select("arrival", "id", "text", "published").join(comp, "arrival")
-    matches = grouped.groupBy("comp").applyInArrow(
-        _dedup_group_fn, "id string, duplicate_of string, duplicate_kind string, duplicate_similarity double")
-    return matches
+    return grouped.groupBy("comp").applyInArrow(_dedup_group_fn, _MATCH_SCHEMA)
 
 
 def _day_blocks(spark, arts, block_articles: int):
@@ -879,30 +1017,27 @@ def run(
     raw = _read(spark, inputs, fmt).persist(StorageLevel.MEMORY_AND_DISK)
     stats.failed = raw.where("failure IS NOT NULL").count()
     docs = raw.where("failure IS NULL").drop("failure")
-    docs = (docs.withColumn("_r", F.row_number().over(Window.partitionBy("id").orderBy("arrival")))
-            .where("_r = 1").drop("_r"))
+    # the first arrival of each id, found on (id, arrival) alone; the semi join leaves the
+    # texts partitioned by arrival, which the chrome join of the clean step wants as well
+    firsts = docs.groupBy("id").agg(F.min("arrival").alias("arrival")).select("arrival")
+    docs = docs.join(firsts, "arrival", "left_semi")
 
     # 2. clean
-    arts = _cut(_clean(spark, docs, learn_chrome))
+    keep: list = []
+    arts = _cut(_clean(spark, docs, learn_chrome, keep))
     stats.articles = arts.count()
+    for df in keep:
+        df.unpersist()
     raw.unpersist()
     done("read+clean")
     if stats.articles == 0:
         raise InputError(", ".join(inputs), "no article could be read; see the read failures")
 
-    # 3. dedup
-    matches = _dedup(spark, arts, rare_postings, min_shared)
+    # 3. dedup (duplicate groups come with the matches: a copy's original is in its component)
+    matches = _dedup(spark, arts, rare_postings, min_shared, log=done)
     arts = _cut(arts.join(matches, "id", "left"))
     stats.duplicates = arts.where("duplicate_of IS NOT NULL").count()
     done("dedup")
-    dup_edges = arts.where("duplicate_of IS NOT NULL").select(
-        "arrival", F.col("duplicate_of").alias("of")).join(
-        arts.select(F.col("id").alias("of"), F.col("arrival").alias("of_arrival")), "of").select(
-        F.col("arrival").alias("src"), F.col("of_arrival").alias("dst"))
-    dup_comp = connected_components(dup_edges).join(
-        arts.select(F.col("arrival").alias("comp"), F.col("id").alias("duplicate_group")), "comp").select(
-        F.col("node").alias("arrival"), "duplicate_group")
-    arts = _cut(arts.join(dup_comp, "arrival", "left"))
 
     # 4. stories: date blocks, clusterer per block, merges across blocks
     blocks, stats.blocks, single = _day_blocks(spark, arts, block_articles)
@@ -912,9 +1047,14 @@ def run(
         barts = arts.withColumn("day", F.substring("published", 1, 10)).join(
             F.broadcast(blocks), "day", "left").withColumn("block", F.coalesce("block", F.lit(-1))).drop("day")
         stats.blocks += barts.where("block = -1").limit(1).count()
+        # one task per block (hash partitioning would put several blocks in one task and
+        # leave cores idle): a block is a few tens of thousands of articles, one task's work
+        barts = barts.repartitionByRange(stats.blocks, "block")
     clustered = (barts.select("arrival", "id", "title", "text", "published", "duplicate_of", "block")
-                 .groupBy("block").applyInArrow(_cluster_block_fn, _CLUSTER_SCHEMA))
+                 .groupBy("block").applyInArrow(_cluster_block_fn(not single and cross_block_merge),
+                                                _CLUSTER_SCHEMA))
     clustered = _cut(clustered)
+    done("stories: clustering")
     local = clustered.select("id", "local_story", "story_similarity")
     if single:
         story_of = local.select("id", F.col("local_story").alias("story_id"), "story_similarity")
@@ -930,16 +1070,17 @@ def run(
                                                             F.col("orig_story").alias("b")))
         story_edges = e_dup
         if cross_block_merge:
-            prof = clustered.where("profile IS NOT NULL AND block >= 0").select("block", "local_story", "profile")
-            sides = (prof.select(F.col("block").alias("boundary"), F.lit(0).alias("side"), "local_story", "profile")
-                     .union(prof.select((F.col("block") - 1).alias("boundary"), F.lit(1).alias("side"),
-                                        "local_story", "profile")))
+            pcols = ["local_story", "terms", "weights", "norm2", "first", "last"]
+            prof = clustered.where("terms IS NOT NULL AND block >= 0").select("block", *pcols)
+            sides = (prof.select(F.col("block").alias("boundary"), F.lit(0).alias("side"), *pcols)
+                     .union(prof.select((F.col("block") - 1).alias("boundary"), F.lit(1).alias("side"), *pcols)))
             e_sim = sides.groupBy("boundary").applyInArrow(_boundary_merge_fn, "a string, b string")
             story_edges = story_edges.union(e_sim)
-        se = (story_edges.join(names.select(F.col("local_story").alias("a"), F.col("node").alias("src")), "a")
-              .join(names.select(F.col("local_story").alias("b"), F.col("node").alias("dst")), "b"))
-        scomp = connected_components(se.select("src", "dst")).select(F.col("node").alias("snode"),
-                                                                      F.col("comp").alias("cnode"))
+        se = _cut(story_edges.join(names.select(F.col("local_story").alias("a"), F.col("node").alias("src")), "a")
+                  .join(names.select(F.col("local_story").alias("b"), F.col("node").alias("dst")), "b")
+                  .select("src", "dst"))
+        done("stories: block merges")
+        scomp = connected_components(se, log=done).select(F.col("node").alias("snode"), F.col("comp").alias("cnode"))
         rep = scomp.join(names.select(F.col("node").alias("cnode"), F.col("local_story").alias("rep")), "cnode")
         final = (names.join(rep.select(F.col("snode").alias("node"), "rep"), "node", "left")
                  .select("local_story", F.coalesce("rep", "local_story").alias("story_id")))
@@ -948,9 +1089,7 @@ def run(
     done("stories")
 
     # stories table: label and central article of the story's largest block-story
-    centrals = (clustered.where("profile IS NOT NULL").select("local_story", "central", "profile")
-                .withColumn("n", F.get_json_object("profile", "$.n").cast("long"))
-                .withColumn("label", F.get_json_object("profile", "$.label"))
+    centrals = (clustered.where("central IS NOT NULL").select("local_story", "central", "n", "label")
                 .join(local.select(F.col("id").alias("central"), "local_story"), ["central", "local_story"])
                 .join(arts.select(F.col("id").alias("central"), "story_id"), "central")
                 .withColumn("_r", F.row_number().over(Window.partitionBy("story_id").orderBy(F.desc("n"),
