@@ -394,8 +394,8 @@ def test_as_framing_verbs_report_object_and_as_phrase():
 def test_nominal_cues_take_their_complement_and_holder():
     (q,) = extract_quotes("The senator voiced strong criticism of the new trade deal.")
     assert (q.speaker, q.cue, q.quote) == ("The senator", "criticism", "the new trade deal")
-    qs = [q for q in extract_quotes("Officials rejected his claim that the vote was rigged.") if q.cue == "claim"]
-    assert [(q.speaker, q.quote) for q in qs] == [("his", "the vote was rigged")]
+    qs = [q for q in extract_quotes("His claim that the vote was rigged drew a swift denial.") if q.cue == "claim"]
+    assert [(q.speaker, q.quote) for q in qs] == [("His", "the vote was rigged")]
     # a cue noun with no complement, or another sense of the word, is no attribution
     assert extract_quotes("The criticism was loud.") == []
     assert extract_quotes("The support beams cracked under the weight.") == []
@@ -646,3 +646,31 @@ def test_stance_adjectives_take_their_clause_or_phrase():
     # no complement, no attribution; "certain" is not in the lexicon (below break-even precision on train)
     assert extract_quotes("She was aware.") == []
     assert extract_quotes("He is certain that the plan will pass.") == []
+
+
+# ----------------------------------------------------------------- round 6: nested attributions
+
+
+def test_reported_speech_inside_reported_speech_is_the_outer_speakers():
+    # "his claim" is something the officials' rejection mentions, not a statement of his in this text
+    qs = extract_quotes("Officials rejected his claim that the vote was rigged.")
+    assert [(q.cue, q.speaker, q.quote) for q in qs] == [("rejected", "Officials", "his claim that the vote was rigged")]
+    qs = extract_quotes("The spokesman said the governor believes that the deal is dead.")
+    assert [(q.cue, q.speaker) for q in qs] == [("said", "The spokesman")]
+
+
+def test_quoted_words_inside_reported_speech_keep_their_speaker():
+    # the outer attribution frames it, but the quote marks hold the minister's own words
+    qs = extract_quotes('According to the broadcaster, the minister said the talks had "failed completely".')
+    assert [(q.cue, q.speaker, q.kind) for q in qs] == [
+        ("according to", "the broadcaster", "mixed"), ("said", "the minister", "mixed")]
+    # a colon label frames a transcript line; what is said on it stays an attribution of its own
+    qs = extract_quotes("Matthews: Clinton said the polls are wrong.")
+    assert ("said", "Clinton", "the polls are wrong") in [(q.cue, q.speaker, q.quote) for q in qs]
+
+
+def test_quote_inside_a_quote_of_the_same_speaker_is_one_quote():
+    text = 'Clinton said that she called Sanders to congratulate him on what she called "an extraordinary campaign."'
+    qs = extract_quotes(text)
+    assert [(q.cue, q.canonical_speaker, q.kind) for q in qs] == [("said", "Clinton", "mixed")]
+    assert qs[0].quote.endswith('"an extraordinary campaign."')

@@ -1,7 +1,7 @@
 """The learned cue model of storylens.extract.quotes (issue #4, round 5).
 
 The model (data/quotes_cues.json, written by bench/quotes_train.py from PolNeAR train) adds
-attributions whose cue word the rules do not know ("know that", "worried about", "doubt that"); it
+attributions whose cue word the rules do not know ("know that", "worried about", "understand that"); it
 never touches quoted words, and it runs without scikit-learn.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_model_file_is_small_and_complete():
 @pytest.mark.parametrize("text,cue,content,speaker", [
     ("Most Republicans know that the tax plan will fail.", "know", "the tax plan will fail", "Most Republicans"),
     ("Voters are worried about the economy.", "worried", "the economy", "Voters"),
-    ("Many economists doubt that the plan would work.", "doubt", "the plan would work", "Many economists"),
+    ("Republicans understand that the tax plan will fail.", "understand", "the tax plan will fail", "Republicans"),
 ])
 def test_learned_cues_add_attributions_the_rules_miss(gen_mode, text, cue, content, speaker):
     (q,) = extract_quotes(text)
@@ -72,8 +72,8 @@ def test_ordinary_verbs_are_no_cues():
 def test_runs_without_scikit_learn():
     code = ("import sys; sys.modules['sklearn'] = None\n"
             "from storylens.extract.quotes import extract_quotes\n"
-            "qs = extract_quotes('Many economists doubt that the plan would work.')\n"
-            "assert [q.cue for q in qs] == ['doubt'], qs\n"
+            "qs = extract_quotes('Republicans understand that the tax plan will fail.')\n"
+            "assert [q.cue for q in qs] == ['understand'], qs\n"
             "print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
