@@ -31,6 +31,9 @@ marks it overlaps. Quoted passages no cue reached are attached to the cue next t
 ("Rasool said:" before, "he said." after) or, when they stand alone, continue the
 speaker of the quote before them. Pronoun and surname speakers are resolved to the
 nearest preceding compatible named speaker of the article (``canonical_speaker``).
+Reported speech inside someone else's reported words ("X said that Y wants Z") is the outer
+speaker's claim and is not listed on its own; quoted words keep their own speaker ("according to
+X, Y said '...'"), see ``_drop_nested``.
 
 >>> qs = extract_quotes('"We will not stop," Army spokesperson Yahya Rasool said.')  # doctest: +SKIP
 >>> [(q.canonical_speaker, q.role, q.cue, q.quote, q.kind) for q in qs]  # doctest: +SKIP
