@@ -82,7 +82,17 @@ def _measure(cmd: list[str], timeout: float) -> dict:
     stop.set()
     th.join()
     return {"seconds": time.perf_counter() - t0, "peak_mb": peak[0] / 2**20, "rc": rc,
-            "tail": "\n".join(l for l in out.splitlines() if "WARN" not in l)[-1500:]}
+            "tail": "\n".join(l for l in out.splitlines() if "WARN" not in l)[-6000:],
+            "first_error": _first_error(out)}
+
+
+def _first_error(out: str) -> str:
+    """The first ERROR line or Python traceback of a run's output, with a few lines after it."""
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if " ERROR " in line or line.startswith("Traceback"):
+            return "\n".join(lines[i:i + 8])
+    return ""
 
 
 _SINGLE = """
@@ -120,33 +130,57 @@ def _compare(db: Path, out: Path) -> tuple[int, float, int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, nargs="+", default=[20000, 100000])
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--files", type=int, default=16)
-    ap.add_argument("--master", default="local[2]")
-    ap.add_argument("--shuffle-partitions", type=int, default=8)
+    ap.add_argument("--n", type=int, nargs="+", default=[20000, 100000], help="corpus sizes")
+    ap.add_argument("--seed", type=int, default=0, help="corpus seed")
+    ap.add_argument("--files", type=int, default=16, help="JSONL files per corpus")
+    ap.add_argument("--master", default="local[2]", help="Spark master")
+    ap.add_argument("--shuffle-partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
     ap.add_argument("--driver-memory", default="2g", help="JVM heap (local mode runs all in the driver)")
-    ap.add_argument("--block-articles", type=int, default=50000)
-    ap.add_argument("--timeout", type=float, default=3600)
-    ap.add_argument("--skip-single", action="store_true")
+    ap.add_argument("--block-articles", type=int, default=50000, help="articles per date block of the story stage")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per run before it is stopped")
+    ap.add_argument("--skip-single", action="store_true", help="time only the Spark run")
+    ap.add_argument("--corpus-dir", type=Path, default=None,
+                    help="keep each corpus in DIR/nN (and reuse it when it is already there) instead of a "
+                         "temporary folder; the outputs stay in a temporary folder")
+    ap.add_argument("--input", type=Path, default=None,
+                    help="an existing folder of JSONL articles instead of a synthetic corpus (with one --n: "
+                         "its article count), e.g. bench/scale.py's 1M corpus split into files")
     a = ap.parse_args()
+    if a.input and len(a.n) != 1:
+        ap.error("--input takes one --n (the number of articles in the folder)")
     rows = []
     for n in a.n:
         with tempfile.TemporaryDirectory(prefix="sl-spark-bench-") as tmp:
             tmp = Path(tmp)
             t = time.perf_counter()
-            planted = _write_corpus(n, a.seed, tmp / "in", a.files)
-            print(f"N={n}: corpus written in {time.perf_counter() - t:.0f} s ({planted} planted copies)", flush=True)
+            src = (a.corpus_dir / f"n{n}-s{a.seed}-f{a.files}") if a.corpus_dir else tmp / "in"
+            done = src / "planted.txt"
+            if a.input:
+                src, planted = a.input, "?"
+                print(f"N={n}: articles read from {src}", flush=True)
+            elif done.exists():
+                planted = int(done.read_text())
+                print(f"N={n}: corpus reused from {src} ({planted} planted copies)", flush=True)
+            else:
+                planted = _write_corpus(n, a.seed, src, a.files)
+                if a.corpus_dir:
+                    done.write_text(str(planted))
+                print(f"N={n}: corpus written in {time.perf_counter() - t:.0f} s ({planted} planted copies)",
+                      flush=True)
             single = None
             if not a.skip_single:
-                single = _measure([PY, "-c", _SINGLE, str(tmp / "in"), str(tmp / "single.db")], a.timeout)
+                single = _measure([PY, "-c", _SINGLE, str(src), str(tmp / "single.db")], a.timeout)
                 print(f"  single: {single['seconds']:.0f} s rc={single['rc']}  {single['tail'][-200:]}", flush=True)
             load0 = os.getloadavg()[0]
-            spark = _measure([PY, "-c", _SPARK, str(tmp / "in"), str(tmp / "out"), a.master,
+            spark = _measure([PY, "-c", _SPARK, str(src), str(tmp / "out"), a.master,
                               str(a.shuffle_partitions), a.driver_memory, str(a.block_articles)], a.timeout)
             print(f"  spark: {spark['seconds']:.0f} s rc={spark['rc']} peak {spark['peak_mb']:.0f} MB "
                   f"(load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end)", flush=True)
             print("   " + "\n   ".join(l for l in spark["tail"].splitlines() if l.startswith(("STAGE", "SPARK"))))
+            for name, r in (("single", single), ("spark", spark)):
+                if r is not None and r["rc"] != 0:
+                    print(f"  {name} output, first error:\n    " + "\n    ".join(r["first_error"].splitlines()))
+                    print(f"  {name} output, last lines:\n    " + "\n    ".join(r["tail"].splitlines()[-12:]))
             cmp = None
             if single and single["rc"] == 0 and spark["rc"] == 0:
                 cmp = _compare(tmp / "single.db", tmp / "out")

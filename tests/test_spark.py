@@ -221,3 +221,24 @@ def test_duplicate_groups_follow_copy_links(combined):
         assert g in linked and by_id[g]["arrival"] <= r["arrival"]
         if r["duplicate_of"]:
             assert by_id[r["duplicate_of"]]["duplicate_group"] == g
+
+
+def test_file_reader_streams_bounded_batches(tmp_path, monkeypatch):
+    """A large JSONL file reaches Spark in several Arrow batches of bounded size, with arrivals
+    that continue across them and read failures kept in place (no Spark session needed)."""
+    pa = pytest.importorskip("pyarrow")
+    import storylens.spark as S
+
+    f = tmp_path / "big.jsonl"
+    lines = [json.dumps({"id": f"a{i}", "text": f"Article number {i} says something."}) for i in range(10)]
+    lines[4] = "{not json"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(S, "READ_BATCH_ROWS", 3)
+    batch = pa.RecordBatch.from_pydict({"file_no": [7], "path": [str(f)]})
+    out = list(S._read_files_fn(iter([batch])))
+    assert [b.num_rows for b in out] == [3, 3, 3, 1]
+    rows = [r for b in out for r in b.to_pylist()]
+    assert [r["arrival"] for r in rows] == [(7 << 32) + i for i in range(10)]
+    assert rows[4]["failure"] and "big.jsonl" in rows[4]["failure"] and rows[4]["raw_text"] is None
+    assert rows[5]["id"] and rows[5]["raw_text"].startswith("Article number 5")
+    assert all(b.schema.field("failure").type == pa.string() for b in out)

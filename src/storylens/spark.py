@@ -314,31 +314,54 @@ def _raw_rows(items, arrival0: int):
     return cols
 
 
+#: Rows and text bytes per Arrow batch that a file reader hands to Spark: a whole 200 MB JSONL
+#: file in one batch would have to fit in the JVM heap at once (it did not, in 2 GB, at 1M articles).
+READ_BATCH_ROWS = 4096
+READ_BATCH_BYTES = 32 << 20
+
+
+def _chunks(items, arrival0: int):
+    """_raw_rows over ``items`` in pieces of at most READ_BATCH_ROWS rows / READ_BATCH_BYTES of text."""
+    buf, size, at = [], 0, arrival0
+    for item in items:
+        buf.append(item)
+        size += len(getattr(item, "text", "") or "")
+        if len(buf) >= READ_BATCH_ROWS or size >= READ_BATCH_BYTES:
+            yield _raw_rows(buf, at)
+            at += len(buf)
+            buf, size = [], 0
+    if buf or at == arrival0:
+        yield _raw_rows(buf, at)
+
+
 def _read_files_fn(batches):
-    """mapInArrow: (file_no, path[, content]) -> raw documents via storylens.read.read_file."""
+    """mapInArrow: (file_no, path[, content]) -> raw documents via storylens.read.read_file, streamed
+    in bounded batches (see READ_BATCH_ROWS)."""
     import tempfile
 
     import pyarrow as pa
 
     from .read import read_file
 
+    schema = pa.schema([("arrival", pa.int64())] + [(k, pa.string()) for k in (
+        "id", "source", "raw_text", "format", "meta", "failure")])
     for batch in batches:
         d = batch.to_pydict()
         for i, path in enumerate(d["path"]):
             content = d.get("content", [None] * len(d["path"]))[i]
             arrival0 = int(d["file_no"][i]) << 32
             if content is None:
-                items = read_file(Path(path))
-                cols = _raw_rows(list(items), arrival0)
+                for cols in _chunks(read_file(Path(path)), arrival0):
+                    yield pa.RecordBatch.from_pydict(cols, schema=schema)
             else:  # a remote file: spill to a local temp file named like the original
                 name = path.rstrip("/").rsplit("/", 1)[-1]
                 with tempfile.TemporaryDirectory() as tmp:
                     local = Path(tmp) / name
                     local.write_bytes(content)
-                    cols = _raw_rows(list(read_file(local)), arrival0)
-                    cols["source"] = [s.replace(str(local), path) if s else s for s in cols["source"]]
-                    cols["failure"] = [s.replace(str(local), path) if s else s for s in cols["failure"]]
-            yield pa.RecordBatch.from_pydict(cols)
+                    for cols in _chunks(read_file(local), arrival0):
+                        cols["source"] = [s.replace(str(local), path) if s else s for s in cols["source"]]
+                        cols["failure"] = [s.replace(str(local), path) if s else s for s in cols["failure"]]
+                        yield pa.RecordBatch.from_pydict(cols, schema=schema)
 
 
 def _parquet_rows_fn(batches):
@@ -782,10 +805,20 @@ def _quotes_fn(batches):
 
 def _cut(df):
     """Materialise a DataFrame and cut its lineage (plans of the later stages stay small):
-    a reliable checkpoint when a checkpoint dir is set (clusters), else a local one."""
+    a reliable checkpoint when a checkpoint dir is set (clusters), else a local one.
+
+    Local checkpoints and the persisted intermediates of :func:`run` are kept on local disk
+    only: a memory-and-disk block is first unrolled in the heap, and with a few large
+    partitions (1M articles, a 2 GB local-mode heap) the column builders of the cache ran the
+    JVM out of memory. Later reads mostly hit the page cache."""
+    from pyspark import StorageLevel
+
     if df.sparkSession.sparkContext.getCheckpointDir():
         return df.checkpoint(eager=True)
-    return df.localCheckpoint(eager=True)
+    try:
+        return df.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
+    except TypeError:  # pyspark < 4 has no storageLevel here
+        return df.localCheckpoint(eager=True)
 
 
 def _is_remote(uri: str) -> bool:
@@ -849,7 +882,7 @@ def _read(spark, inputs: Sequence[str], fmt: str):
             raise InputError(uri, "no such file or folder; check the path")
         if not rows:
             raise InputError(uri, "holds no readable article files (.txt .html .jsonl .warc or .parquet); check the path")
-        n_parts = max(1, min(len(rows), spark.sparkContext.defaultParallelism * 4))
+        n_parts = max(1, min(len(rows), 4096))  # one task per file (read in bounded batches)
         files = spark.createDataFrame(rows, "file_no long, path string").repartition(n_parts, "file_no")
         parts.append(files.mapInArrow(_read_files_fn, _RAW_SCHEMA))
     raw = parts[0]
@@ -869,7 +902,7 @@ def _clean(spark, raw, learn_chrome: bool, keep: list | None = None):
         # persisted: both the running line counts and the outlet counts read it, and each
         # row costs a clean_text call
         keys = raw.mapInArrow(_chrome_keys_fn, "arrival long, outlet0 string, key string, learn boolean").persist(
-            StorageLevel.MEMORY_AND_DISK)
+            StorageLevel.DISK_ONLY)  # see _cut
         if keep is not None:
             keep.append(keys)
         # running counts, exactly as Store.learn_chrome / Store.chrome_for (min_count 3, min_share 0.5)
@@ -910,7 +943,7 @@ def _dedup(spark, arts, rare_postings: int, min_shared: int, log=None):
     # shingles only (a sampled shingle in many articles is boilerplate, not evidence); keys
     # held by one article make no pair
     keys = (keys.where(((F.col("kind") == 0) | (F.col("n_key") <= rare_postings)) & (F.col("n_key") > 1))
-            .select("kind", "key", "arrival", "rank").persist(StorageLevel.MEMORY_AND_DISK))
+            .select("kind", "key", "arrival", "rank").persist(StorageLevel.DISK_ONLY))  # see _cut
     posted = keys.where(F.col("rank") <= cap).select("kind", "key", F.col("arrival").alias("c"))
     pairs = (keys.select("kind", "key", F.col("arrival").alias("q")).join(posted, ["kind", "key"])
              .where("c < q").groupBy("q", "c")
@@ -1014,7 +1047,10 @@ def run(
         mark[0] = now
 
     # 1. read; drop repeated ids (the pipeline stores the first and skips the rest)
-    raw = _read(spark, inputs, fmt).persist(StorageLevel.MEMORY_AND_DISK)
+    # kept on disk only: a memory-and-disk cache unrolls whole partitions in the heap first, and
+    # one task per input file makes partitions as large as the files (1M articles in 16 JSONL
+    # files ran a 2 GB heap out of memory here)
+    raw = _read(spark, inputs, fmt).persist(StorageLevel.DISK_ONLY)
     stats.failed = raw.where("failure IS NOT NULL").count()
     docs = raw.where("failure IS NULL").drop("failure")
     # the first arrival of each id, found on (id, arrival) alone; the semi join leaves the
