@@ -500,25 +500,18 @@ def _dup_groups(ids: list[str], dup_of: list[str | None]) -> list[str | None]:
     >>> _dup_groups(["a", "b", "c", "d"], [None, "a", None, "b"])
     ['a', 'a', None, 'a']
     """
+    from .unionfind import DisjointSets
+
     pos = {a: i for i, a in enumerate(ids)}
-    parent = list(range(len(ids)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    ds = DisjointSets(len(ids))  # a root is its group's earliest member
     linked = [False] * len(ids)
     for j, of in enumerate(dup_of):
         if of is None:
             continue
         i = pos[of]
         linked[i] = linked[j] = True
-        ri, rj = root(i), root(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)  # the root stays the earliest member
-    return [ids[root(i)] if linked[i] else None for i in range(len(ids))]
+        ds.union(i, j)
+    return [ids[ds.find(i)] if linked[i] else None for i in range(len(ids))]
 
 
 _MATCH_SCHEMA = ("id string, duplicate_of string, duplicate_kind string, duplicate_similarity double, "

@@ -14,18 +14,12 @@ from typing import Iterator
 
 from . import align as _align
 from .store import Store
+from .unionfind import DisjointSets
 
 
 def _group_passages(passages: list[dict]) -> None:
     """Give passages that cover the same text of some article one ``group`` (one colour)."""
-    parent = list(range(len(passages)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    ds = DisjointSets(len(passages))
     by_article: dict[str, list[tuple[int, int, int]]] = {}
     for i, p in enumerate(passages):
         by_article.setdefault(p["article_a"], []).append((p["start_a"], p["end_a"], i))
@@ -35,12 +29,12 @@ def _group_passages(passages: list[dict]) -> None:
         end, owner = -1, None
         for s, e, i in spans:
             if owner is not None and s < end and min(e, end) - s >= 0.5 * min(e - s, end - s):
-                parent[find(i)] = find(owner)
+                ds.union(i, owner)
             if e > end:
                 end, owner = e, i
     roots: dict[int, int] = {}
     for i, p in enumerate(passages):
-        p["group"] = roots.setdefault(find(i), len(roots))
+        p["group"] = roots.setdefault(ds.find(i), len(roots))
 
 
 def unique_passages(texts: dict[str, str], passages: list[dict]) -> list[dict]:

@@ -26,6 +26,7 @@ from difflib import SequenceMatcher
 from typing import Iterable, Sequence
 
 from ..model import Entity
+from ..unionfind import DisjointSets
 from .places import country_of
 
 __all__ = ["extract_entities", "canonicalize", "clean_name", "name_key", "skeleton"]
@@ -161,21 +162,14 @@ def canonicalize(entities_per_article: Sequence[Iterable[Entity]] | Iterable[Ent
                 mapping[v] = c
     # 2. group spelling variants (union-find over pairs)
     rest = [v for v in variants if v not in mapping]
-    parent = {v: v for v in rest}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    ds = DisjointSets(len(rest))
     for i, a in enumerate(rest):
-        for b in rest[i + 1:]:
-            if _similar(a, b):
-                parent[find(a)] = find(b)
-    groups: dict[str, list[str]] = {}
-    for v in rest:
-        groups.setdefault(find(v), []).append(v)
+        for j in range(i + 1, len(rest)):
+            if _similar(a, rest[j]):
+                ds.union(i, j)
+    groups: dict[int, list[str]] = {}
+    for i, v in enumerate(rest):
+        groups.setdefault(ds.find(i), []).append(v)
     canon_of: dict[str, str] = {}
     for members in groups.values():
         best = max(members, key=lambda v: (counts[v], -variants.index(v)))

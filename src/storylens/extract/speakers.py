@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import ValidationError
 from ..model import Quote
+from ..unionfind import DisjointSets
 
 __all__ = ["merge_story_quotes", "normalise_quote", "same_speaker", "canonical_speakers"]
 
@@ -141,14 +142,7 @@ def merge_story_quotes(items: Sequence[tuple[str, str | None, str, list[Quote]]]
         key = cmap.get(q.canonical_speaker or q.speaker or "")
         if key and q.role:
             role_of.setdefault(key, Counter())[q.role] += 1
-    parent = list(range(len(flat)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    ds = DisjointSets(len(flat))
     for i in range(len(flat)):
         for j in range(i + 1, len(flat)):
             if flat[i][0] == flat[j][0]:
@@ -161,10 +155,10 @@ def merge_story_quotes(items: Sequence[tuple[str, str | None, str, list[Quote]]]
                 sj = cmap.get(flat[j][3].canonical_speaker or flat[j][3].speaker or "")
                 if si and sj and si != sj and jac < 0.9:
                     continue  # different speakers need near-identical words
-                parent[find(i)] = find(j)
+                ds.union(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(len(flat)):
-        groups.setdefault(find(i), []).append(i)
+        groups.setdefault(ds.find(i), []).append(i)
     records = []
     for members in sorted(groups.values(), key=lambda m: min((flat[i][0], flat[i][3].quote_span[0]) for i in m)):
         qs = [flat[i][3] for i in members]
