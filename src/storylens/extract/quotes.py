@@ -705,8 +705,10 @@ _PAREN_VERBS = frozenset(
 # dependents of a cue that make up an attribution clause set off by commas ('..., Smith told reporters on Monday, ...')
 _PAREN_DEPS = frozenset("nsubj aux neg advmod npadvmod prep dative dobj prt agent".split())
 
-_WHEN_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday tonight "
-                        "morning afternoon evening night week weekend month year day".split())
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday"
+_MONTHS = "january february march april may june july august september october november december"
+_WHEN_WORDS = frozenset((_WEEKDAYS + " today yesterday tonight morning afternoon evening night week weekend month "
+                         "year day").split())
 
 
 def _when_phrase(prep) -> bool:
@@ -2064,9 +2066,8 @@ _DASH_SRC = re.compile(r"[-—–]{1,2}\s*((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'
 _NAME_RE = re.compile(r"\b(?:[A-Z][a-z]+\.? ){1,3}[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 _NOT_NAME = frozenset(
     "the a an in on at for and but if when while after before as this that these those it he she they we "
-    "his her their our mr mrs ms dr sen rep gov gen president senator secretary former new last first "
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december".split()
+    "his her their our mr mrs ms dr sen rep gov gen president senator secretary former new last first".split()
+    + _WEEKDAYS.split() + _MONTHS.split()
 ) | _TITLES
 
 
