@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -145,6 +146,9 @@ def main() -> None:
     ap.add_argument("--input", type=Path, default=None,
                     help="an existing folder of JSONL articles instead of a synthetic corpus (with one --n: "
                          "its article count), e.g. bench/scale.py's 1M corpus split into files")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="keep each size's outputs (single.db, Spark's out/) in KEEP/nN for a closer look "
+                         "instead of deleting them")
     a = ap.parse_args()
     if a.input and len(a.n) != 1:
         ap.error("--input takes one --n (the number of articles in the folder)")
@@ -152,6 +156,11 @@ def main() -> None:
     for n in a.n:
         with tempfile.TemporaryDirectory(prefix="sl-spark-bench-") as tmp:
             tmp = Path(tmp)
+            if a.keep:
+                tmp = a.keep / f"n{n}"
+                if tmp.exists():
+                    shutil.rmtree(tmp)
+                tmp.mkdir(parents=True)
             t = time.perf_counter()
             src = (a.corpus_dir / f"n{n}-s{a.seed}-f{a.files}") if a.corpus_dir else tmp / "in"
             done = src / "planted.txt"

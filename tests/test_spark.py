@@ -199,7 +199,14 @@ def test_date_blocks_merge_back(spark, tmp_path):
     # DedupIndex itself can flip a pair that sits exactly on the containment bar depending on
     # unrelated articles in the index (reported to the lead); allow 0.2 % such articles
     assert sum(dup[k] != v for k, v in ref_dup.items()) <= max(1, len(ref_dup) // 500)
-    assert bcubed_f1(ref_story, read_partition(tmp_path / "out")) >= 0.99
+    part = read_partition(tmp_path / "out")
+    assert bcubed_f1(ref_story, part) >= 0.99
+    # every story, also one the run-wide second pass created, has a label and a central member
+    import pyarrow.parquet as pq
+
+    st = pq.read_table(tmp_path / "out" / "stories", columns=["story_id", "central_article", "label"]).to_pydict()
+    assert len(st["story_id"]) == len(set(part.values()))
+    assert all(st["label"]) and all(part[c] == s for c, s in zip(st["central_article"], st["story_id"]))
 
 
 @needs_spark

@@ -46,6 +46,7 @@ import re
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from itertools import repeat
@@ -459,6 +460,75 @@ class _Story:
 _ZEROS = repeat(0.0)
 
 
+def refine_groups(terms: Sequence[Sequence[str]], weights: Sequence[Sequence[float]],
+                  days: Sequence[int | None], old: Sequence[str],
+                  config: ClusterConfig | None = None) -> list[tuple[list[int], str | None]]:
+    """The second pass's grouping (:meth:`StoryClusterer.refine`), on plain data: article
+    vectors (``terms`` with ``weights``), their days and current stories ``old``, all
+    indexed alike. Returns the Louvain communities of the articles' nearest-neighbour
+    graph (cosine times the time decay) as index lists, in order of their first index,
+    each with the existing story it keeps (the one it overlaps most, each story kept by
+    one community at most) or None (a new story). The Spark path calls it once on the
+    run's last ``refine_docs`` articles, as the single-machine run does.
+
+    >>> refine_groups([("a", "b"), ("a", "b"), ("x", "y"), ("x", "y")], [(1.0, 1.0)] * 4, [1, 1, 1, 1],
+    ...               ["s1", "s2", "s3", "s3"], ClusterConfig(refine_k=1, refine_resolution=1.0))
+    [([0, 1], 's1'), ([2, 3], 's3')]
+    """
+    import networkx as nx
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    cfg = config or ClusterConfig()
+    n = len(old)
+    vocab: dict[str, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    data = array("d")
+    day_arr = np.full(n, np.nan)
+    for i in range(n):
+        indices.extend([vocab.setdefault(t, len(vocab)) for t in terms[i]])
+        data.extend(weights[i])
+        indptr.append(len(indices))
+        if days[i] is not None:
+            day_arr[i] = days[i]
+    x = csr_matrix((np.frombuffer(data, dtype=np.float64).astype(np.float32), indices, indptr), shape=(n, len(vocab)))
+    xt = x.T.tocsr()
+    k = max(1, min(cfg.refine_k, n - 1))
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    block = max(1, 4_000_000 // max(n, 1))
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        sims = (x[a:b] @ xt).toarray()
+        rows = np.arange(b - a)
+        sims[rows, rows + a] = -1.0
+        gap = np.abs(day_arr[a:b, None] - day_arr[None, :])
+        known = ~np.isnan(gap)
+        if known.any():
+            extra = np.where(known, gap - cfg.decay_grace_days, 0.0)
+            sims *= np.exp(-np.clip(extra, 0.0, None) / cfg.decay_tau_days)
+            if cfg.window_days:
+                sims[known & (gap > cfg.window_days)] = -1.0
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for r in range(b - a):
+            for j in top[r]:
+                sim = float(sims[r, j])
+                if sim >= cfg.refine_min_sim:
+                    g.add_edge(a + r, int(j), weight=sim)
+    comms = nx.community.louvain_communities(g, weight="weight", resolution=cfg.refine_resolution,
+                                             seed=cfg.refine_seed)
+    comms = sorted((sorted(cm) for cm in comms), key=lambda cm: cm[0])
+    overlap = Counter((ci, old[i]) for ci, cm in enumerate(comms) for i in cm)
+    target: dict[int, str] = {}
+    used: set[str] = set()
+    for (ci, sid), _cnt in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])):
+        if ci not in target and sid not in used:
+            target[ci] = sid
+            used.add(sid)
+    return [(cm, target.get(ci)) for ci, cm in enumerate(comms)]
+
+
 class StoryClusterer:
     """Online story clustering; see the module docstring for the method.
 
@@ -629,7 +699,8 @@ class StoryClusterer:
         same kind and to regroup fragments. Each community keeps the existing
         story it overlaps most; the others get new ids. A story left empty is
         merged into the story that received most of its articles (reported by
-        :meth:`pop_merges`, like any merge).
+        :meth:`pop_merges`, like any merge). The grouping itself is
+        :func:`refine_groups`.
 
         >>> c = StoryClusterer()
         >>> for i in range(3):
@@ -637,66 +708,14 @@ class StoryClusterer:
         >>> c.refine()  # fewer than refine_min_docs articles: nothing to do
         []
         """
-        cfg = self.config
         ids = [d for d in self._recent if d in self._doc_story]
-        n = len(ids)
-        if n < max(2, cfg.refine_min_docs):
+        if len(ids) < max(2, self.config.refine_min_docs):
             return []
-        import networkx as nx
-        import numpy as np
-        from scipy.sparse import csr_matrix
-
-        vocab: dict[str, int] = {}
-        indptr = [0]
-        indices: list[int] = []
-        data = array("d")
-        days = np.full(n, np.nan)
-        for i, d in enumerate(ids):
-            terms, ws, day = self._recent[d]
-            indices.extend([vocab.setdefault(t, len(vocab)) for t in terms])
-            data.extend(ws)
-            indptr.append(len(indices))
-            if day is not None:
-                days[i] = day
-        x = csr_matrix((np.frombuffer(data, dtype=np.float64).astype(np.float32), indices, indptr), shape=(n, len(vocab)))
-        xt = x.T.tocsr()
-        k = max(1, min(cfg.refine_k, n - 1))
-        g = nx.Graph()
-        g.add_nodes_from(range(n))
-        block = max(1, 4_000_000 // n)
-        for a in range(0, n, block):
-            b = min(n, a + block)
-            sims = (x[a:b] @ xt).toarray()
-            rows = np.arange(b - a)
-            sims[rows, rows + a] = -1.0
-            gap = np.abs(days[a:b, None] - days[None, :])
-            known = ~np.isnan(gap)
-            if known.any():
-                extra = np.where(known, gap - cfg.decay_grace_days, 0.0)
-                sims *= np.exp(-np.clip(extra, 0.0, None) / cfg.decay_tau_days)
-                if cfg.window_days:
-                    sims[known & (gap > cfg.window_days)] = -1.0
-            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-            for r in range(b - a):
-                for j in top[r]:
-                    s = float(sims[r, j])
-                    if s >= cfg.refine_min_sim:
-                        g.add_edge(a + r, int(j), weight=s)
-        comms = nx.community.louvain_communities(
-            g, weight="weight", resolution=cfg.refine_resolution, seed=cfg.refine_seed
-        )
-        comms = sorted((sorted(cm) for cm in comms), key=lambda cm: cm[0])
+        rec = [self._recent[d] for d in ids]
         old = [self.resolve(self._doc_story[d]) for d in ids]
-        overlap = Counter((ci, old[i]) for ci, cm in enumerate(comms) for i in cm)
-        target: dict[int, str] = {}
-        used: set[str] = set()
-        for (ci, sid), _cnt in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])):
-            if ci not in target and sid not in used:
-                target[ci] = sid
-                used.add(sid)
         moves: list[tuple[str, str, str]] = []
-        for ci, cm in enumerate(comms):
-            sid = target.get(ci)
+        for cm, sid in refine_groups([r[0] for r in rec], [r[1] for r in rec], [r[2] for r in rec], old,
+                                     self.config):
             if sid is None:
                 sid = self._new_story().sid
             moves.extend((ids[i], old[i], sid) for i in cm if old[i] != sid)

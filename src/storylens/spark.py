@@ -542,15 +542,20 @@ def _dedup_group_fn(table):
 
 _CLUSTER_SCHEMA = ("id string, block long, local_story string, story_similarity double, central string, "
                    "n long, label string, terms array<string>, weights array<double>, norm2 double, "
-                   "first long, last long")
+                   "first long, last long, rterms array<string>, rweights array<double>, rday long")
 
 
-def _cluster_block(table, profiles_on: bool = True):
+def _cluster_block(table, profiles_on: bool = True, refine_from: int | None = None):
     """applyInArrow per date block: the pipeline's StoryClusterer, in arrival order, copies
     forced into their original's story; returns each article's block-local story and, on
     the first member of each story, the story's central article, size, label and profile
     (centroid terms and weights, squared norm, first and last day, for the cross-block
-    merge; only when ``profiles_on``)."""
+    merge; only when ``profiles_on``).
+
+    With ``refine_from`` None (one block) the clusterer's second pass (``refine``) runs
+    here, as in the pipeline. Otherwise the block is not refined; the articles that arrived
+    at or after ``refine_from`` (the run's last ``refine_docs``) carry their vector and day
+    (``rterms``, ``rweights``, ``rday``) to the one refine of the whole run (``_refine_fn``)."""
     import gc
 
     import pyarrow as pa
@@ -583,9 +588,9 @@ def _cluster_block(table, profiles_on: bool = True):
             sid, sim = c.assign(aid, titles[i], texts[i], pubs[i], force_story=force)
             c.pop_merges()
             sims.append(round(float(sim), 4))
-        # the pipeline's second pass, as `Pipeline.ingest` runs it at the end of a run
-        c.refine()
-        c.pop_merges()
+        if refine_from is None:  # the pipeline's second pass, as `Pipeline.ingest` runs it
+            c.refine()
+            c.pop_merges()
     finally:
         gc.unfreeze()
     local = [c.story_of(a) for a in ids]
@@ -607,25 +612,57 @@ def _cluster_block(table, profiles_on: bool = True):
             vec = st.vec
             terms[i], weights[i] = list(vec), list(vec.values())
             norm2[i], first[i], last[i] = st.norm2, st.first, st.last
+    rterms, rweights, rday = [None] * n, [None] * n, [None] * n
+    if refine_from is not None:
+        arrivals = t.column("arrival").to_pylist()
+        for i, a in enumerate(ids):
+            kept = c._recent.get(a) if arrivals[i] >= refine_from else None
+            if kept is not None:
+                rterms[i], rweights[i], rday[i] = list(kept[0]), list(kept[1]), kept[2]
     return pa.table({"id": ids, "block": [block] * n, "local_story": [f"b{block:05d}.{s}" for s in local],
                      "story_similarity": sims, "central": centrals, "n": sizes, "label": labels,
-                     "terms": terms, "weights": weights, "norm2": norm2, "first": first, "last": last},
+                     "terms": terms, "weights": weights, "norm2": norm2, "first": first, "last": last,
+                     "rterms": rterms, "rweights": rweights, "rday": rday},
                     schema=_arrow_schema(_CLUSTER_SCHEMA))
 
 
-def _cluster_block_fn(profiles_on: bool):
+def _refine_fn(table):
+    """applyInArrow on the run's last ``refine_docs`` articles (one group): the clusterer's
+    second pass on their final stories (:func:`storylens.cluster.refine_groups`); returns
+    the articles that move, with their new story (an existing one, or ``r:`` + the first
+    member's id for a new one)."""
+    import pyarrow as pa
+
+    from .cluster import ClusterConfig, refine_groups
+
+    t = table.sort_by("arrival")
+    d = t.to_pydict()
+    ids, old = d["id"], d["story_id"]
+    out_id, out_story = [], []
+    if len(ids) >= max(2, ClusterConfig().refine_min_docs):
+        for cm, sid in refine_groups(d["rterms"], d["rweights"], d["rday"], old):
+            sid = sid if sid is not None else "r:" + ids[cm[0]]
+            for i in cm:
+                if old[i] != sid:
+                    out_id.append(ids[i])
+                    out_story.append(sid)
+    return pa.table({"id": out_id, "story_id": out_story}, schema=pa.schema([("id", pa.string()),
+                                                                            ("story_id", pa.string())]))
+
+
+def _cluster_block_fn(profiles_on: bool, refine_from: int | None = None):
     """The applyInArrow function of the story stage (profiles only for a cross-block merge)."""
 
     def f(table):
-        return _cluster_block(table, profiles_on)
+        return _cluster_block(table, profiles_on, refine_from)
 
     return f
 
 
 def _boundary_merge_fn(table):
-    """applyInArrow per block boundary: merge a later block's stories into the earlier
-    block's stories whose decayed centroid cosine reaches the clusterer's merge threshold
-    (candidates from an inverted index over each story's rarest heavy terms)."""
+    """applyInArrow per block boundary: each later-block story joins the earlier-block story
+    with the highest decayed centroid cosine, when that reaches the clusterer's merge
+    threshold (candidates from an inverted index over each story's rarest heavy terms)."""
     import pyarrow as pa
 
     from .cluster import ClusterConfig
@@ -667,7 +704,8 @@ def _boundary_merge_fn(table):
             for t in qterms(vj):
                 for i in post.get(t, ()):
                     hits[i] = hits.get(i, 0.0) + vj[t]
-            for i, _ in sorted(hits.items(), key=lambda kv: -kv[1])[: cfg.max_candidates]:
+            best, best_i = cfg.merge_threshold, -1
+            for i, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_candidates]:
                 vi = profs[i]["vec"]
                 small, big = (vi, vj) if len(vi) < len(vj) else (vj, vi)
                 dot = sum(w * big.get(t, 0.0) for t, w in small.items())
@@ -680,9 +718,14 @@ def _boundary_merge_fn(table):
                     extra = gap - cfg.decay_grace_days
                     if extra > 0:
                         decay = math.exp(-extra / cfg.decay_tau_days)
-                if cos * decay >= cfg.merge_threshold:
-                    out_a.append(names[i])
-                    out_b.append(names[j])
+                if cos * decay >= best and (cos * decay > best or best_i < 0 or names[i] < names[best_i]):
+                    best, best_i = cos * decay, i
+            # one edge per later story, to its closest earlier story: an edge to every earlier
+            # story over the bar chained broad centroids into components of thousands of
+            # articles at 1M density (a late story, like an article, continues one story)
+            if best_i >= 0:
+                out_a.append(names[best_i])
+                out_b.append(names[j])
     return pa.table({"a": out_a, "b": out_b}, schema=pa.schema([("a", pa.string()), ("b", pa.string())]))
 
 
@@ -1079,8 +1122,17 @@ def run(
         # one task per block (hash partitioning would put several blocks in one task and
         # leave cores idle): a block is a few tens of thousands of articles, one task's work
         barts = barts.repartitionByRange(stats.blocks, "block")
+    refine_from = None
+    if not single:
+        # the single-machine run's second pass covers its last `refine_docs` arrivals, in one
+        # graph; refining each block's own last 20 k instead turned 1 M articles into 675 k
+        # stories where the single machine has 842 k. One scalar comes back.
+        from .cluster import ClusterConfig
+
+        refine_from = (arts.select("arrival").orderBy(F.desc("arrival")).limit(ClusterConfig().refine_docs)
+                       .agg(F.min("arrival")).first()[0])
     clustered = (barts.select("arrival", "id", "title", "text", "published", "duplicate_of", "block")
-                 .groupBy("block").applyInArrow(_cluster_block_fn(not single and cross_block_merge),
+                 .groupBy("block").applyInArrow(_cluster_block_fn(not single and cross_block_merge, refine_from),
                                                 _CLUSTER_SCHEMA))
     clustered = _cut(clustered)
     done("stories: clustering")
@@ -1114,6 +1166,14 @@ def run(
         final = (names.join(rep.select(F.col("snode").alias("node"), "rep"), "node", "left")
                  .select("local_story", F.coalesce("rep", "local_story").alias("story_id")))
         story_of = local.join(final, "local_story").select("id", "story_id", "story_similarity")
+        # the one second pass over the run's last `refine_docs` articles (a bounded group)
+        rin = (clustered.where("rterms IS NOT NULL").select("id", "rterms", "rweights", "rday")
+               .join(story_of.select("id", "story_id"), "id").join(arts.select("id", "arrival"), "id")
+               .withColumn("g", F.lit(0)))
+        moved = _cut(rin.groupBy("g").applyInArrow(_refine_fn, "id string, story_id string"))
+        story_of = (story_of.join(moved.withColumnRenamed("story_id", "refined"), "id", "left")
+                    .select("id", F.coalesce("refined", "story_id").alias("story_id"), "story_similarity"))
+        done("stories: refine")
     arts = _cut(arts.join(story_of, "id"))
     done("stories")
 
@@ -1124,6 +1184,15 @@ def run(
                 .withColumn("_r", F.row_number().over(Window.partitionBy("story_id").orderBy(F.desc("n"),
                                                                                             "local_story")))
                 .where("_r = 1").select("story_id", F.col("central").alias("central_article"), "label"))
+    # a story the second pass created has no block-story central: its first arrival stands in
+    firsts = (arts.withColumn("_r", F.row_number().over(Window.partitionBy("story_id").orderBy("arrival")))
+              .where("_r = 1").select("story_id", F.col("id").alias("first_id"),
+                                      F.coalesce(F.expr("nullif(title, '')"), F.expr(
+                                          "concat_ws(' ', slice(split(trim(text), '\\\\s+'), 1, 12)) || "
+                                          "if(size(split(trim(text), '\\\\s+')) > 12, '…', '')")).alias("first_label")))
+    centrals = (firsts.join(centrals, "story_id", "left")
+                .select("story_id", F.coalesce("central_article", "first_id").alias("central_article"),
+                        F.coalesce("label", "first_label").alias("label")))
     stories = (arts.groupBy("story_id").agg(
         F.count("*").alias("n_articles"), F.min("published").alias("first_date"),
         F.max("published").alias("last_date"), F.sort_array(F.collect_set("outlet")).alias("outlets"),
