@@ -468,19 +468,22 @@ def refine_groups(terms: Sequence[Sequence[str]], weights: Sequence[Sequence[flo
     indexed alike. Returns the Louvain communities of the articles' nearest-neighbour
     graph (cosine times the time decay) as index lists, in order of their first index,
     each with the existing story it keeps (the one it overlaps most, each story kept by
-    one community at most) or None (a new story). The Spark path calls it once on the
-    run's last ``refine_docs`` articles, as the single-machine run does.
+    one community at most) or None (a new story); nothing below ``refine_min_docs``
+    articles. The Spark path calls it once on the run's last ``refine_docs`` articles, as
+    the single-machine run does.
 
     >>> refine_groups([("a", "b"), ("a", "b"), ("x", "y"), ("x", "y")], [(1.0, 1.0)] * 4, [1, 1, 1, 1],
-    ...               ["s1", "s2", "s3", "s3"], ClusterConfig(refine_k=1, refine_resolution=1.0))
+    ...               ["s1", "s2", "s3", "s3"], ClusterConfig(refine_k=1, refine_resolution=1.0, refine_min_docs=2))
     [([0, 1], 's1'), ([2, 3], 's3')]
     """
+    cfg = config or ClusterConfig()
+    n = len(old)
+    if n < max(2, cfg.refine_min_docs):
+        return []
     import networkx as nx
     import numpy as np
     from scipy.sparse import csr_matrix
 
-    cfg = config or ClusterConfig()
-    n = len(old)
     vocab: dict[str, int] = {}
     indptr = [0]
     indices: list[int] = []
@@ -709,8 +712,6 @@ class StoryClusterer:
         []
         """
         ids = [d for d in self._recent if d in self._doc_story]
-        if len(ids) < max(2, self.config.refine_min_docs):
-            return []
         rec = [self._recent[d] for d in ids]
         old = [self.resolve(self._doc_story[d]) for d in ids]
         moves: list[tuple[str, str, str]] = []

@@ -633,19 +633,18 @@ def _refine_fn(table):
     member's id for a new one)."""
     import pyarrow as pa
 
-    from .cluster import ClusterConfig, refine_groups
+    from .cluster import refine_groups
 
     t = table.sort_by("arrival")
     d = t.to_pydict()
     ids, old = d["id"], d["story_id"]
     out_id, out_story = [], []
-    if len(ids) >= max(2, ClusterConfig().refine_min_docs):
-        for cm, sid in refine_groups(d["rterms"], d["rweights"], d["rday"], old):
-            sid = sid if sid is not None else "r:" + ids[cm[0]]
-            for i in cm:
-                if old[i] != sid:
-                    out_id.append(ids[i])
-                    out_story.append(sid)
+    for cm, sid in refine_groups(d["rterms"], d["rweights"], d["rday"], old):
+        sid = sid if sid is not None else "r:" + ids[cm[0]]
+        for i in cm:
+            if old[i] != sid:
+                out_id.append(ids[i])
+                out_story.append(sid)
     return pa.table({"id": out_id, "story_id": out_story}, schema=pa.schema([("id", pa.string()),
                                                                             ("story_id", pa.string())]))
 
@@ -718,8 +717,9 @@ def _boundary_merge_fn(table):
                     extra = gap - cfg.decay_grace_days
                     if extra > 0:
                         decay = math.exp(-extra / cfg.decay_tau_days)
-                if cos * decay >= best and (cos * decay > best or best_i < 0 or names[i] < names[best_i]):
-                    best, best_i = cos * decay, i
+                score = cos * decay
+                if score > best or (score == best and (best_i < 0 or names[i] < names[best_i])):
+                    best, best_i = score, i  # ties: the smaller name, whatever the row order
             # one edge per later story, to its closest earlier story: an edge to every earlier
             # story over the bar chained broad centroids into components of thousands of
             # articles at 1M density (a late story, like an article, continues one story)
@@ -1184,20 +1184,23 @@ def run(
                 .withColumn("_r", F.row_number().over(Window.partitionBy("story_id").orderBy(F.desc("n"),
                                                                                             "local_story")))
                 .where("_r = 1").select("story_id", F.col("central").alias("central_article"), "label"))
-    # a story the second pass created has no block-story central: its first arrival stands in
-    firsts = (arts.withColumn("_r", F.row_number().over(Window.partitionBy("story_id").orderBy("arrival")))
-              .where("_r = 1").select("story_id", F.col("id").alias("first_id"),
-                                      F.coalesce(F.expr("nullif(title, '')"), F.expr(
-                                          "concat_ws(' ', slice(split(trim(text), '\\\\s+'), 1, 12)) || "
-                                          "if(size(split(trim(text), '\\\\s+')) > 12, '…', '')")).alias("first_label")))
-    centrals = (firsts.join(centrals, "story_id", "left")
-                .select("story_id", F.coalesce("central_article", "first_id").alias("central_article"),
-                        F.coalesce("label", "first_label").alias("label")))
     stories = (arts.groupBy("story_id").agg(
         F.count("*").alias("n_articles"), F.min("published").alias("first_date"),
         F.max("published").alias("last_date"), F.sort_array(F.collect_set("outlet")).alias("outlets"),
         F.min("arrival").alias("first_arrival"))
         .join(centrals, "story_id", "left"))
+    # a story without a block-story central (one the second pass made, or whose central it moved)
+    # takes its first arrival as central and label: at most the pass's articles, so broadcast
+    from .pipeline import _first_words
+
+    need = stories.where("central_article IS NULL").select("story_id", F.col("first_arrival").alias("arrival"))
+    first_words = F.udf(lambda text: _first_words(text or ""), "string")
+    stand_in = (arts.select("arrival", "id", "title", "text").join(F.broadcast(need), "arrival")
+                .select("story_id", F.col("id").alias("first_id"),
+                        F.coalesce(F.expr("nullif(title, '')"), first_words("text")).alias("first_label")))
+    stories = (stories.join(stand_in, "story_id", "left")
+               .withColumn("central_article", F.coalesce("central_article", "first_id"))
+               .withColumn("label", F.coalesce("label", "first_label")).drop("first_id", "first_label"))
 
     # 5. align per story
     story_rows = arts.select("story_id", "arrival", "id", "text", "published", "duplicate_of", "duplicate_kind")
