@@ -15,6 +15,7 @@ A size stops being tried (larger ones skipped) when a run exceeds ``--timeout`` 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -149,18 +150,24 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None,
                     help="keep each size's outputs (single.db, Spark's out/) in KEEP/nN for a closer look "
                          "instead of deleting them")
+    ap.add_argument("--reference", type=Path, default=None,
+                    help="compare Spark's output with this single-machine database (one kept by an earlier "
+                         "--keep run of the same input) instead of running the single machine again")
     a = ap.parse_args()
     if a.input and len(a.n) != 1:
         ap.error("--input takes one --n (the number of articles in the folder)")
+    if a.reference and (len(a.n) != 1 or not a.reference.is_file()):
+        ap.error("--reference takes one --n and an existing database file")
     rows = []
     for n in a.n:
-        with tempfile.TemporaryDirectory(prefix="sl-spark-bench-") as tmp:
-            tmp = Path(tmp)
+        with contextlib.ExitStack() as stack:
             if a.keep:
                 tmp = a.keep / f"n{n}"
                 if tmp.exists():
                     shutil.rmtree(tmp)
                 tmp.mkdir(parents=True)
+            else:
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sl-spark-bench-")))
             t = time.perf_counter()
             src = (a.corpus_dir / f"n{n}-s{a.seed}-f{a.files}") if a.corpus_dir else tmp / "in"
             done = src / "planted.txt"
@@ -177,7 +184,7 @@ def main() -> None:
                 print(f"N={n}: corpus written in {time.perf_counter() - t:.0f} s ({planted} planted copies)",
                       flush=True)
             single = None
-            if not a.skip_single:
+            if not a.skip_single and not a.reference:
                 single = _measure([PY, "-c", _SINGLE, str(src), str(tmp / "single.db")], a.timeout)
                 print(f"  single: {single['seconds']:.0f} s rc={single['rc']}  {single['tail'][-200:]}", flush=True)
             load0 = os.getloadavg()[0]
@@ -191,7 +198,9 @@ def main() -> None:
                     print(f"  {name} output, first error:\n    " + "\n    ".join(r["first_error"].splitlines()))
                     print(f"  {name} output, last lines:\n    " + "\n    ".join(r["tail"].splitlines()[-12:]))
             cmp = None
-            if single and single["rc"] == 0 and spark["rc"] == 0:
+            if a.reference and spark["rc"] == 0:
+                cmp = _compare(a.reference, tmp / "out")
+            elif single and single["rc"] == 0 and spark["rc"] == 0:
                 cmp = _compare(tmp / "single.db", tmp / "out")
             rows.append((n, single, spark, cmp))
             if (single and single["rc"] != 0) or spark["rc"] != 0:

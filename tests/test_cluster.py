@@ -438,3 +438,30 @@ def test_snapshot_of_the_previous_format_is_read():
     assert restored._post == c._post
     assert [restored.assign(*d) for d in docs[200:]] == [c.assign(*d) for d in docs[200:]]
     assert StoryClusterer.from_bytes(restored.to_bytes())._post == restored._post
+
+
+def test_replayed_vectors_and_second_pass_match_the_clusterer():
+    """Spark's one second pass rebuilds the last articles' vectors from document counts
+    (replay_vectors); they equal the clusterer's own, bit for bit, and so does the grouping."""
+    from storylens.cluster import refine_groups, replay_vectors
+
+    cfg = ClusterConfig(refine_docs=30, refine_min_docs=20)
+    c = StoryClusterer(cfg)
+    docs = _stream(n_events=15, per_event=5)
+    for d in docs:
+        c.assign(*d)
+    tail = docs[-30:]
+    earlier = Counter()
+    for d in docs[:-30]:
+        earlier.update(featurize(d[1], d[2], cfg).keys())  # one per article holding the term
+    ids = [d[0] for d in tail]
+    terms, weights, days = replay_vectors(ids, [d[1] for d in tail], [d[2] for d in tail], [d[3] for d in tail],
+                                          earlier, len(docs) - 30, cfg)
+    assert list(c._recent) == ids
+    for i, a in enumerate(ids):
+        kept = c._recent[a]
+        assert terms[i] == kept[0] and weights[i] == list(kept[1]) and days[i] == kept[2]
+    old = [c.story_of(a) for a in ids]
+    groups = refine_groups(terms, weights, days, old, cfg)
+    moves = c.refine()
+    assert groups and {a for a, _, _ in moves} == {ids[i] for cm, sid in groups for i in cm if old[i] != sid}

@@ -46,7 +46,7 @@ import re
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from itertools import repeat
@@ -460,6 +460,72 @@ class _Story:
 _ZEROS = repeat(0.0)
 
 
+def weigh(raw: Mapping[str, float], df: Mapping[str, int], n: int, config: ClusterConfig) -> dict[str, float]:
+    """Unit TF-IDF vector of an article's raw feature counts (:func:`featurize`), given how
+    many of the ``n`` articles seen so far, this one included, hold each term (``df``).
+    The clusterer weighs every article with it as it arrives; Spark's second pass rebuilds
+    the same vectors from the same counts.
+
+    >>> v = weigh({"rehab": 1.0, "@tara": 2.0}, {"rehab": 9, "@tara": 1}, 10, ClusterConfig())
+    >>> max(v, key=v.get), round(sum(w * w for w in v.values()), 6)
+    ('@tara', 1.0)
+    """
+    log = math.log
+    base = log(n + 1) + 1.0
+    vec = {t: (1.0 + log(c) if c >= 1.0 else c) * (base - log(df[t])) for t, c in raw.items()}
+    if len(vec) > config.max_doc_terms:
+        vec = dict(heapq.nlargest(config.max_doc_terms, vec.items(), key=itemgetter(1)))
+    norm = math.sqrt(sum([w * w for w in vec.values()])) or 1.0
+    inv = 1.0 / norm
+    return {t: w * inv for t, w in vec.items()}
+
+
+def article_day(doc_id: str, text: str, published: str | None, config: ClusterConfig) -> int | None:
+    """The day (proleptic ordinal) the clusterer files an article under: its published date,
+    else (with ``text_dates``) the first date in its opening characters, else None.
+
+    >>> article_day("a1", "Kyiv, 2 May 2024 - ...", None, ClusterConfig(text_dates=True)) == date(2024, 5, 2).toordinal()
+    True
+    >>> article_day("a1", "Kyiv, 2 May 2024 - ...", None, ClusterConfig()) is None   # text_dates is off by default
+    True
+    """
+    if not published and config.text_dates:
+        published = text_date(text, config.header_chars)
+    return _day(published, doc_id)
+
+
+def replay_vectors(ids: Sequence[str], titles: Sequence[str | None], texts: Sequence[str],
+                   published: Sequence[str | None], df: Mapping[str, int], n_before: int,
+                   config: ClusterConfig | None = None):
+    """The vectors and days a clusterer gave these articles (in arrival order) as they
+    arrived, rebuilt from ``df``: how many of the ``n_before`` articles that it saw before
+    them hold each of their terms. Returns ``(terms, weights, days)`` lists as
+    :func:`refine_groups` takes them. Spark's one second pass uses it, since no one
+    clusterer there has seen every article.
+
+    >>> a = StoryClusterer(); _ = a.assign("d1", None, "Rehab in Malibu.", None)
+    >>> _ = a.assign("d2", None, "Malibu rehab again.", None)
+    >>> terms, weights, days = replay_vectors(["d2"], [None], ["Malibu rehab again."], [None],
+    ...                                       {"malibu": 1, "rehab": 1}, 1)
+    >>> (terms[0], weights[0]) == (a._recent["d2"][0], list(a._recent["d2"][1]))
+    True
+    """
+    cfg = config or ClusterConfig()
+    counts = Counter(df)
+    terms, weights, days = [], [], []
+    n = n_before
+    for aid, title, text, pub in zip(ids, titles, texts, published):
+        text = text or ""
+        raw = featurize(title, text, cfg)
+        counts.update(raw.keys())
+        n += 1
+        vec = weigh(raw, counts, n, cfg)
+        terms.append(tuple(vec))
+        weights.append(list(vec.values()))
+        days.append(article_day(aid, text, pub, cfg))
+    return terms, weights, days
+
+
 def refine_groups(terms: Sequence[Sequence[str]], weights: Sequence[Sequence[float]],
                   days: Sequence[int | None], old: Sequence[str],
                   config: ClusterConfig | None = None) -> list[tuple[list[int], str | None]]:
@@ -601,9 +667,7 @@ class StoryClusterer:
         cfg = self.config
         if doc_id in self._doc_story:
             return self.resolve(self._doc_story[doc_id]), 1.0
-        if not published and cfg.text_dates:
-            published = text_date(text, cfg.header_chars)
-        day = _day(published, doc_id)
+        day = article_day(doc_id, text, published, cfg)
         doc = self._vectorize(title, text)
         if cfg.refine_docs:
             self._keep_recent(doc_id, doc, day)
@@ -691,6 +755,17 @@ class StoryClusterer:
         self._fill_pool(st)
         best = max(st.pool, key=lambda p: st.sim(p[1]))  # first of equals wins
         return best[0]
+
+    def document_frequencies(self, terms) -> dict[str, int]:
+        """How many of the articles seen so far hold each of ``terms`` (those held by none
+        are left out).
+
+        >>> c = StoryClusterer(); _ = c.assign("d1", None, "Rehab in Malibu.", None)
+        >>> c.document_frequencies(["rehab", "nowhere"])
+        {'rehab': 1}
+        """
+        df = self._df
+        return {t: df[t] for t in terms if t in df}
 
     def refine(self) -> list[tuple[str, str, str]]:
         """Second pass over the most recent ``refine_docs`` articles: re-cluster them
@@ -963,19 +1038,10 @@ class StoryClusterer:
 
     def _vectorize(self, title: str | None, text: str) -> dict[str, float]:
         """Unit TF-IDF vector of an article; updates document frequencies first."""
-        cfg = self.config
-        raw = featurize(title, text, cfg)
-        df = self._df
-        df.update(raw.keys())  # Counter: counts in C
-        self._ndocs = n = self._ndocs + 1
-        log = math.log
-        base = log(n + 1) + 1.0
-        vec = {t: (1.0 + log(c) if c >= 1.0 else c) * (base - log(df[t])) for t, c in raw.items()}
-        if len(vec) > cfg.max_doc_terms:
-            vec = dict(heapq.nlargest(cfg.max_doc_terms, vec.items(), key=itemgetter(1)))
-        norm = math.sqrt(sum([w * w for w in vec.values()])) or 1.0
-        inv = 1.0 / norm
-        return {t: w * inv for t, w in vec.items()}
+        raw = featurize(title, text, self.config)
+        self._df.update(raw.keys())  # Counter: counts in C
+        self._ndocs += 1
+        return weigh(raw, self._df, self._ndocs, self.config)
 
     def _keep_recent(self, doc_id: str, doc: dict[str, float], day: int | None) -> None:
         rec = self._recent
