@@ -487,3 +487,15 @@ def clean_text(
     return Cleaned(
         text=text, removed=removed, title=title, outlet=outlet, url=url, published=published, dateline=dateline
     )
+
+
+def reclean(raw: str, meta: dict | None, first: Cleaned, known_chrome: set[str] | frozenset[str]) -> Cleaned:
+    """Clean ``raw`` again with the lines learned as its outlet's chrome; the metadata the first
+    pass (``first``, without learned lines) found wins, because a learned line may be the very
+    line it came from (the outlet's masthead names the outlet).  One machine and Spark both
+    call this, so they keep the same fields.
+    """
+    again = clean_text(raw, meta, known_chrome)
+    for name in ("outlet", "title", "url", "published", "dateline"):
+        setattr(again, name, getattr(first, name) or getattr(again, name))
+    return again

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import align as _align
-from .clean import chrome_keys, clean_text
+from .clean import chrome_keys, clean_text, reclean
 from .cluster import StoryClusterer
 from .dedup import DedupIndex
 from .errors import StoreError
@@ -72,6 +72,11 @@ def article_id(doc: RawDoc) -> str:
     return "a" + h[:16]
 
 
+#: articles read per transaction of :meth:`Pipeline.ingest_docs`; chrome lines are learned a
+#: batch at a time (a batch sees its own lines), so Spark cuts its arrivals the same way
+INGEST_BATCH = 256
+
+
 class Pipeline:
     """The ingest machinery over one :class:`Store`."""
 
@@ -81,7 +86,7 @@ class Pipeline:
         extract: bool = True,
         align_limit: int = 8,
         learn_chrome: bool = True,
-        batch_size: int = 256,
+        batch_size: int = INGEST_BATCH,
         refine: bool = True,
         freeze_gc: bool = False,
     ):
@@ -342,11 +347,7 @@ class Pipeline:
             known = {o: self.store.chrome_for(o) for o in by_outlet}
             for i, (d, c) in enumerate(zip(docs, first)):
                 if c.outlet and known[c.outlet] & keys_by_doc[i]:
-                    again = clean_text(d.text, d.meta, known[c.outlet])
-                    # the learned lines may hold the metadata the rules found: keep what the first pass knew
-                    for name in ("outlet", "title", "url", "published", "dateline"):
-                        setattr(again, name, getattr(c, name) or getattr(again, name))
-                    out[i] = again
+                    out[i] = reclean(d.text, d.meta, c, known[c.outlet])
         for c, d in zip(out, docs):
             if not c.text.strip():
                 # everything looked like chrome: keep the raw text rather than lose the article

@@ -9,8 +9,12 @@
 * ``passages``  — shared passages between aligned articles of a story (``kind='shared'``)
   and each article's unique runs (``kind='unique'``);
 * ``reuse``     — per aligned pair: shares of each text that are shared, likely original;
-* ``quotes``    — (with ``quotes=True``) one row per quote, from
-  :func:`storylens.extract.quotes.extract_quotes_many` run per partition.
+* ``quotes``    — (with ``quotes=True`` or ``events=True``) one row per quote, from
+  :func:`storylens.extract.quotes.extract_quotes_many` run per partition;
+* ``events``    — (with ``events=True``) one row per story: the event record of
+  :func:`storylens.extract.events.build_event` over the story's articles and their quotes, in
+  arrival order (what ``storylens export events`` gives on one machine), as flat columns
+  (type, actor, target, place, lat/lon, date, fatalities, injured) and the whole record as JSON.
 
 How each stage scales (see docs/scaling.md for the arithmetic):
 
@@ -36,6 +40,9 @@ How each stage scales (see docs/scaling.md for the arithmetic):
    ``block_articles`` articles is one block: the same partition as the pipeline.
 5. **align** — per story, each article is aligned (:func:`storylens.align.align_pair`) with
    the ``align_limit`` story members that arrived just before it and with its original.
+6. **quotes, events** (optional) — quotes per partition (one spaCy pipe per Arrow batch); the
+   quotes are grouped back to their articles and the articles to their stories, and each story
+   builds its event record in one task.
 
 Nothing that grows with the corpus is collected to the driver (only per-day article counts,
 to cut date blocks, and scalar counts).
@@ -105,6 +112,7 @@ class RunStats:
     blocks: int = 0
     passages: int = 0
     quotes: int = 0
+    events: int = 0  # stories whose event record has a type
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -112,6 +120,7 @@ class RunStats:
             f"{self.articles} articles ({self.duplicates} copies, {self.failed} failed to read), "
             f"{self.stories} stories in {self.blocks} date block(s), {self.passages} passages"
             + (f", {self.quotes} quotes" if self.quotes else "")
+            + (f", {self.events} typed events" if self.events else "")
             + f" in {self.seconds:.1f} s"
         )
 
@@ -423,7 +432,7 @@ def _clean_fn(batches):
     """mapInArrow: clean each article with the outlet chrome known at its arrival."""
     import pyarrow as pa
 
-    from .clean import clean_text
+    from .clean import clean_text, reclean
     from .fingerprint import content_hash
 
     for batch in batches:
@@ -435,7 +444,7 @@ def _clean_fn(batches):
             known = d["known"][i]
             c = clean_text(raw, meta)
             if known and d["learned_hit"][i]:
-                c = clean_text(raw, meta, frozenset(known))
+                c = reclean(raw, meta, c, frozenset(known))
             if not c.text.strip():
                 c.text = raw.strip()
             for k in ("arrival", "id", "source", "raw_text", "format"):
@@ -861,8 +870,12 @@ def _arrow_schema(ddl: str):
     return pa.schema([(name, types[typ]) for name, typ in (f.strip().split() for f in ddl.split(","))])
 
 
-_QUOTE_SCHEMA = ("article_id string, speaker string, canonical_speaker string, kind string, quote string, "
-                 "quote_start long, quote_end long, data string")
+_QUOTE_SCHEMA = ("article_id string, quote_index long, speaker string, canonical_speaker string, kind string, "
+                 "quote string, quote_start long, quote_end long, data string")
+
+_EVENT_SCHEMA = ("story_id string, type string, plover string, actor string, target string, place string, "
+                 "country string, lat double, lon double, date string, fatalities long, injured long, "
+                 "n_articles long, record string")
 
 
 def _quotes_fn(batches):
@@ -874,16 +887,56 @@ def _quotes_fn(batches):
     for batch in batches:
         d = batch.to_pydict()
         res = extract_quotes_many(d["text"])
-        out = {k: [] for k in ("article_id", "speaker", "canonical_speaker", "kind", "quote", "quote_start",
-                               "quote_end", "data")}
+        out = {k: [] for k in ("article_id", "quote_index", "speaker", "canonical_speaker", "kind", "quote",
+                               "quote_start", "quote_end", "data")}
         for aid, qs in zip(d["id"], res):
-            for q in qs:
+            for i, q in enumerate(qs):
                 qd = q.to_dict()
                 qd["article_id"] = aid
-                for k, v in zip(out, (aid, q.speaker, q.canonical_speaker, q.kind, q.quote, q.quote_span[0],
+                for k, v in zip(out, (aid, i, q.speaker, q.canonical_speaker, q.kind, q.quote, q.quote_span[0],
                                       q.quote_span[1], json.dumps(qd, ensure_ascii=False))):
                     out[k].append(v)
         yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(_QUOTE_SCHEMA))
+
+
+def _quote_of(data: str):
+    """A :class:`~storylens.model.Quote` back from the ``data`` JSON of a quotes row."""
+    from .model import Quote
+
+    d = json.loads(data)
+    for k in ("speaker_span", "cue_span", "quote_span"):
+        if d.get(k) is not None:
+            d[k] = tuple(d[k])
+    return Quote(**{k: d.get(k) for k in Quote.__dataclass_fields__})
+
+
+def _event_row(story_id: str, rows: list[dict]) -> dict:
+    """The events-table row of one story from its articles (dicts in arrival order, each with
+    ``id``, ``outlet``, ``text``, ``published``, ``dateline`` and ``quotes``: a list of
+    ``{"quote_index", "data"}`` dicts, or None) — the items :func:`storylens.views.story_event` builds from the
+    database on one machine."""
+    from .extract.events import build_event, plover_category
+
+    items = [{"article_id": r["id"], "outlet": r.get("outlet"), "text": r.get("text") or "",
+              "published": r.get("published"), "dateline": r.get("dateline"),
+              "quotes": [_quote_of(q["data"]) for q in sorted(r.get("quotes") or [], key=lambda q: q["quote_index"])]}
+             for r in rows]
+    rec = build_event(story_id, items).to_dict()
+    place = rec.get("place") or {}
+    return {"story_id": story_id, "type": rec.get("type"), "plover": plover_category(rec.get("type")),
+            "actor": rec.get("actor"), "target": rec.get("target"), "place": place.get("name"),
+            "country": place.get("country"), "lat": place.get("lat"), "lon": place.get("lon"),
+            "date": rec.get("date"), "fatalities": rec.get("fatalities"), "injured": rec.get("injured"),
+            "n_articles": len(rows), "record": json.dumps(rec, ensure_ascii=False, default=str)}
+
+
+def _events_fn(table):
+    """applyInArrow per story: its event record (articles arrive with their quotes attached)."""
+    import pyarrow as pa
+
+    rows = sorted(table.to_pylist(), key=lambda r: r["arrival"])
+    out = _event_row(rows[0]["story_id"], rows)
+    return pa.Table.from_pylist([out], schema=_arrow_schema(_EVENT_SCHEMA))
 
 
 # =========================================================================== driver
@@ -976,9 +1029,22 @@ def _read(spark, inputs: Sequence[str], fmt: str):
     return raw
 
 
-def _clean(spark, raw, learn_chrome: bool, keep: list | None = None):
+def _ingest_batches(docs):
+    """``arrival, batch``: each readable record's ingest batch on one machine (its rank in
+    arrival order, repeated ids included, divided by the pipeline's batch size); the chrome
+    lines of a batch are learned before any of its articles is cleaned.  The rank comes from
+    a sort and ``zipWithIndex`` (per-partition counts, then offsets: no single-task window)."""
+    from .pipeline import INGEST_BATCH
+
+    size = INGEST_BATCH
+    ranked = docs.select("arrival").orderBy("arrival").rdd.zipWithIndex()
+    return ranked.map(lambda t: (t[0][0], t[1] // size)).toDF("arrival long, batch long")
+
+
+def _clean(spark, raw, learn_chrome: bool, keep: list | None = None, batches=None):
     """Cleaned articles (lazy); what it persists is appended to ``keep`` (unpersist it
-    once the result is materialised)."""
+    once the result is materialised).  ``batches`` (from :func:`_ingest_batches`): lines count
+    as the pipeline counts them, a whole ingest batch at once; without it, strictly by arrival."""
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -986,15 +1052,22 @@ def _clean(spark, raw, learn_chrome: bool, keep: list | None = None):
     if learn_chrome:
         # persisted: both the running line counts and the outlet counts read it, and each
         # row costs a clean_text call
-        keys = raw.mapInArrow(_chrome_keys_fn, "arrival long, outlet0 string, key string, learn boolean").persist(
-            StorageLevel.DISK_ONLY)  # see _cut
+        keys = raw.mapInArrow(_chrome_keys_fn, "arrival long, outlet0 string, key string, learn boolean")
+        if batches is None:
+            keys = keys.withColumn("batch", F.col("arrival"))
+        else:
+            keys = keys.join(batches, "arrival")
+        keys = keys.persist(StorageLevel.DISK_ONLY)  # see _cut
         if keep is not None:
             keep.append(keys)
-        # running counts, exactly as Store.learn_chrome / Store.chrome_for (min_count 3, min_share 0.5)
-        # see them at each article's arrival
-        w_line = Window.partitionBy("outlet0", "key").orderBy("arrival").rowsBetween(Window.unboundedPreceding, 0)
-        outlet_n = (keys.select("outlet0", "arrival").distinct()
-                    .withColumn("n_outlet", F.row_number().over(Window.partitionBy("outlet0").orderBy("arrival"))))
+        # running counts, exactly as Store.learn_chrome_many / Store.chrome_for (min_count 3,
+        # min_share 0.5) see them when each article's batch is cleaned: everything up to the end
+        # of its batch (a range frame takes the whole batch)
+        w_line = Window.partitionBy("outlet0", "key").orderBy("batch").rangeBetween(Window.unboundedPreceding, 0)
+        outlet_n = (keys.select("outlet0", "arrival", "batch").distinct()
+                    .withColumn("n_outlet", F.count("*").over(Window.partitionBy("outlet0").orderBy("batch")
+                                                              .rangeBetween(Window.unboundedPreceding, 0)))
+                    .drop("batch"))
         # a line seen fewer than 3 times is never chrome: drop those rows (most of them)
         # before the join with the outlet counts
         counted = (keys.withColumn("n_line", F.sum(F.col("learn").cast("int")).over(w_line))
@@ -1093,6 +1166,7 @@ def run(
     *,
     fmt: str = "auto",
     quotes: bool = False,
+    events: bool = False,
     align_limit: int = 8,
     learn_chrome: bool = True,
     block_articles: int = 50_000,
@@ -1108,7 +1182,9 @@ def run(
     ``block_articles``: at most this many articles are clustered together in one date block.
     ``rare_postings`` / ``min_shared``: a sampled shingle held by at most ``rare_postings``
     articles is evidence; two articles sharing ``min_shared`` of them (or any LSH band, or
-    the exact text) are checked for copying.  ``log``: called with a line per finished stage.
+    the exact text) are checked for copying.  ``quotes``: also write the ``quotes`` table;
+    ``events``: also write the ``events`` table (one event record per story; needs the quotes,
+    so it writes both).  ``log``: called with a line per finished stage.
 
     >>> stats = run(spark_session(), ["../shared/seeds"], "/tmp/out")   # doctest: +SKIP
     >>> stats.stories                                                     # doctest: +SKIP
@@ -1138,6 +1214,7 @@ def run(
     raw = _read(spark, inputs, fmt).persist(StorageLevel.DISK_ONLY)
     stats.failed = raw.where("failure IS NOT NULL").count()
     docs = raw.where("failure IS NULL").drop("failure")
+    batches = _ingest_batches(docs) if learn_chrome else None
     # the first arrival of each id, found on (id, arrival) alone; the semi join leaves the
     # texts partitioned by arrival, which the chrome join of the clean step wants as well
     firsts = docs.groupBy("id").agg(F.min("arrival").alias("arrival")).select("arrival")
@@ -1145,7 +1222,7 @@ def run(
 
     # 2. clean
     keep: list = []
-    arts = _cut(_clean(spark, docs, learn_chrome, keep))
+    arts = _cut(_clean(spark, docs, learn_chrome, keep, batches))
     stats.articles = arts.count()
     for df in keep:
         df.unpersist()
@@ -1281,11 +1358,21 @@ def run(
     reuse.write.mode("overwrite").parquet(f"{out}/reuse")
     stats.passages = spark.read.parquet(f"{out}/passages").count()
     done("align+write stories/passages")
-    if quotes:
+    if quotes or events:
         q = arts.select("id", "text").mapInArrow(_quotes_fn, _QUOTE_SCHEMA)
         q.write.mode("overwrite").parquet(f"{out}/quotes")
-        stats.quotes = spark.read.parquet(f"{out}/quotes").count()
+        q = spark.read.parquet(f"{out}/quotes")
+        stats.quotes = q.count()
         done("quotes")
+    if events:
+        per_article = q.groupBy(F.col("article_id").alias("id")).agg(
+            F.collect_list(F.struct("quote_index", "data")).alias("quotes"))
+        ev = (arts.select("story_id", "arrival", "id", "outlet", "text", "published", "dateline")
+              .join(per_article, "id", "left")
+              .groupBy("story_id").applyInArrow(_events_fn, _EVENT_SCHEMA))
+        ev.write.mode("overwrite").parquet(f"{out}/events")
+        stats.events = spark.read.parquet(f"{out}/events").where("type IS NOT NULL").count()
+        done("events")
     stats.seconds = time.perf_counter() - t0
     return stats
 

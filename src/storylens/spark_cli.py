@@ -16,7 +16,8 @@ import typer
 from storylens.errors import StorylensError
 
 spark_app = typer.Typer(
-    help="Run the pipeline on Apache Spark and write Parquet tables (articles, stories, passages, reuse, quotes).",
+    help="Run the pipeline on Apache Spark and write Parquet tables (articles, stories, passages, reuse; "
+    "quotes and events on request).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -39,6 +40,8 @@ def run_cmd(
     fmt: str = typer.Option("auto", "--format", help="Input format: auto, parquet or files."),
     quotes: bool = typer.Option(False, "--quotes/--no-quotes", help="Also extract quotes (needs the spaCy model "
                                 "on every executor)."),
+    events: bool = typer.Option(False, "--events/--no-events", help="Also build one event record per story "
+                                "(what happened, where, when; extracts the quotes too, and writes both tables)."),
     block_articles: int = typer.Option(50_000, "--block-articles", help="At most this many articles are "
                                        "clustered together in one date block."),
     shuffle_partitions: Optional[int] = typer.Option(None, "--shuffle-partitions",
@@ -51,7 +54,7 @@ def run_cmd(
 
         check_inputs(input, fmt)
         spark = spark_session(master or "auto", shuffle_partitions=shuffle_partitions)
-        stats = run(spark, input, output, fmt=fmt, quotes=quotes, block_articles=block_articles)
+        stats = run(spark, input, output, fmt=fmt, quotes=quotes, events=events, block_articles=block_articles)
     except StorylensError as e:
         print(f"error: {e}", file=sys.stderr)
         raise typer.Exit(getattr(e, "exit_code", 2))
