@@ -47,12 +47,20 @@ def _write_corpus(n: int, seed: int, folder: Path, files: int) -> int:
     return len(c.pairs)
 
 
-def _measure(cmd: list[str], timeout: float) -> dict:
-    """Run a command; wall time, peak tree RSS, return code, last output lines."""
+def _measure(cmd: list[str], timeout: float, echo: tuple[str, ...] = ("STAGE",)) -> dict:
+    """Run a command; wall time, peak tree RSS, return code, last output lines.  Output lines
+    starting with one of ``echo`` are printed as they come (a long run shows its progress)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(REPO))
     peak = [0]
     stop = threading.Event()
+    lines: list[str] = []
+
+    def read():
+        for line in p.stdout:
+            lines.append(line)
+            if echo and line.startswith(echo):
+                print(f"    [{time.perf_counter() - t0:6.0f} s] {line.rstrip()}", flush=True)
 
     def sample():
         proc = psutil.Process(p.pid)
@@ -72,15 +80,18 @@ def _measure(cmd: list[str], timeout: float) -> dict:
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        out, _ = p.communicate(timeout=timeout)
-        rc = p.returncode
+        rc = p.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         for q in psutil.Process(p.pid).children(recursive=True):
             q.kill()
         p.kill()
-        out, _ = p.communicate()
+        p.wait()
         rc = "timeout"
+    reader.join()
+    out = "".join(lines)
     stop.set()
     th.join()
     return {"seconds": time.perf_counter() - t0, "peak_mb": peak[0] / 2**20, "rc": rc,
