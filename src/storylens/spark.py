@@ -1343,6 +1343,7 @@ def run(
     multi = arts.groupBy("story_id").count().where("count > 1").select("story_id")
     story_rows = story_rows.join(multi, "story_id")
     aligned = _cut(story_rows.groupBy("story_id").applyInArrow(_align_fn(align_limit), _ALIGNED_SCHEMA))
+    done("align")
     passages = aligned.where("tbl = 'passages'").select(*[c.split()[0] for c in _PASSAGE_SCHEMA.split(", ")])
     reuse = aligned.where("tbl = 'reuse'").select(*[c.split()[0] for c in _REUSE_SCHEMA.split(", ")])
 
@@ -1357,7 +1358,7 @@ def run(
     passages.write.mode("overwrite").parquet(f"{out}/passages")
     reuse.write.mode("overwrite").parquet(f"{out}/reuse")
     stats.passages = spark.read.parquet(f"{out}/passages").count()
-    done("align+write stories/passages")
+    done("write stories/passages")
     if quotes or events:
         q = arts.select("id", "text").mapInArrow(_quotes_fn, _QUOTE_SCHEMA)
         q.write.mode("overwrite").parquet(f"{out}/quotes")
