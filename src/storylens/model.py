@@ -131,6 +131,20 @@ class Quote:
                 d[k] = list(d[k])
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Quote":
+        """The inverse of :meth:`to_dict` (spans back to tuples; unknown keys ignored).
+
+        >>> q = Quote("He", (0, 2), None, "said", (3, 7), "yes", (9, 12), "direct")
+        >>> Quote.from_dict(q.to_dict()) == q
+        True
+        """
+        d = {k: d.get(k) for k in cls.__dataclass_fields__}
+        for k in ("speaker_span", "cue_span", "quote_span"):
+            if d[k] is not None:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
 
 @dataclass
 class Entity:

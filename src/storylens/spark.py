@@ -899,27 +899,17 @@ def _quotes_fn(batches):
         yield pa.RecordBatch.from_pydict(out, schema=_arrow_schema(_QUOTE_SCHEMA))
 
 
-def _quote_of(data: str):
-    """A :class:`~storylens.model.Quote` back from the ``data`` JSON of a quotes row."""
-    from .model import Quote
-
-    d = json.loads(data)
-    for k in ("speaker_span", "cue_span", "quote_span"):
-        if d.get(k) is not None:
-            d[k] = tuple(d[k])
-    return Quote(**{k: d.get(k) for k in Quote.__dataclass_fields__})
-
-
 def _event_row(story_id: str, rows: list[dict]) -> dict:
     """The events-table row of one story from its articles (dicts in arrival order, each with
     ``id``, ``outlet``, ``text``, ``published``, ``dateline`` and ``quotes``: a list of
     ``{"quote_index", "data"}`` dicts, or None) — the items :func:`storylens.views.story_event` builds from the
     database on one machine."""
     from .extract.events import build_event, plover_category
+    from .model import Quote
 
     items = [{"article_id": r["id"], "outlet": r.get("outlet"), "text": r.get("text") or "",
               "published": r.get("published"), "dateline": r.get("dateline"),
-              "quotes": [_quote_of(q["data"]) for q in sorted(r.get("quotes") or [], key=lambda q: q["quote_index"])]}
+              "quotes": [Quote.from_dict(json.loads(q["data"])) for q in sorted(r.get("quotes") or [], key=lambda q: q["quote_index"])]}
              for r in rows]
     rec = build_event(story_id, items).to_dict()
     place = rec.get("place") or {}

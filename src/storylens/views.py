@@ -70,14 +70,7 @@ def stored_quotes(store: Store, article_id: str) -> list:
     """The quotes stored for one article, as :class:`~storylens.model.Quote` objects."""
     from .model import Quote
 
-    out = []
-    for d in store.quotes_of(article_id):
-        d = dict(d)
-        for k in ("speaker_span", "cue_span", "quote_span"):
-            if d.get(k) is not None:
-                d[k] = tuple(d[k])
-        out.append(Quote(**{k: d.get(k) for k in Quote.__dataclass_fields__}))
-    return out
+    return [Quote.from_dict(d) for d in store.quotes_of(article_id)]
 
 
 def story_quotes(store: Store, story_id: str, articles: list[dict] | None = None) -> list[dict]:

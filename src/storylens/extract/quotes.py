@@ -492,7 +492,6 @@ def _needs_parse(text: str, s: int, e: int) -> bool:
 
 #: a word of the learned cue model whose own weight is at least this opens the parse gate
 GATE_WEIGHT = 0.3
-_GATE_WORDS: frozenset | None = None
 
 
 def _gate_words() -> frozenset:
@@ -500,20 +499,17 @@ def _gate_words() -> frozenset:
     weight >= GATE_WEIGHT: "vowed", "insisted", ...) that the hand-written lists lack; a
     sentence holding one is parsed.  PolNeAR train: +0.0015 all-attributions F1 for 7.6 % more
     parsed sentences."""
-    global _GATE_WORDS
-    if _GATE_WORDS is None:
-        m = _cue_model()
-        _GATE_WORDS = frozenset(m["gate"]) if m else frozenset()
-    return _GATE_WORDS
+    m = _cue_model()
+    return m["gate"] if m else frozenset()
 
 
 def _needs_ner(doc) -> bool:
     """Whether a parsed sentence needs spaCy's NER (which costs more than the rest of the parse
     together): one with a quote mark, a colon or "according to", or whose subject is a proper
     noun governed by a reporting verb.  Entity types elsewhere change few answers.  PolNeAR
-    train, all-attributions F1 / CPU seconds on a loaded box: NER on every sentence that may
-    hold a name 0.7099 / 124; this gate 0.7092 / 100 (NER on 59 % of them); adding subjects of
-    the cue model's verbs 0.7097 / 111; quote marks and colons alone 0.7088 / 95."""
+    train, all-attributions F1: NER on every sentence that may hold a name 0.7099; this gate
+    0.7096 at about 70 % of the CPU (see docs/benchmarks.md, session 8); quote marks and colons
+    alone 0.7088."""
     t = doc.text
     if any(c in t for c in _DQ) or "''" in t or ":" in t or "according to" in t.lower():
         return True
