@@ -674,3 +674,23 @@ def test_quote_inside_a_quote_of_the_same_speaker_is_one_quote():
     qs = extract_quotes(text)
     assert [(q.cue, q.canonical_speaker, q.kind) for q in qs] == [("said", "Clinton", "mixed")]
     assert qs[0].quote.endswith('"an extraordinary campaign."')
+
+
+# ----------------------------------------------------------------- content boundaries (session 9)
+
+
+def test_stance_verb_coordinated_inside_the_content_stays_in_it():
+    # "refused" shares the content's subject ("he"): part of what the police say, not a new saying
+    quotes = extract_quotes("Police say he posed a deadly threat and refused to drop the gun.")
+    said = [q for q in quotes if q.cue == "say"]
+    assert [q.quote for q in said] == ["he posed a deadly threat and refused to drop the gun"]
+    # while a speech verb coordinated there still starts an attribution of its own
+    quotes = extract_quotes("The mayor said the budget was balanced and added that taxes would fall.")
+    assert [q.quote for q in quotes if q.cue == "said"] == ["the budget was balanced"]
+
+
+def test_coordinated_clause_with_there_is_reported_too():
+    quotes = extract_quotes("The mayor also said that it was too early to tell whether the explosion was caused "
+                            "by a bomb, and there was no evidence yet that it was an act of terrorism.")
+    (q,) = [q for q in quotes if q.cue == "said"]
+    assert q.quote.endswith("no evidence yet that it was an act of terrorism")

@@ -795,7 +795,7 @@ def _content_tokens(verb, lemma: str):
         for cj in verb.children:
             if cj.dep_ == "conj" and cj.i > c.i > verb.i and cj.pos_ in ("VERB", "AUX") \
                     and _lemma(cj) not in REPORTING_VERBS \
-                    and any(d.dep_ in ("nsubj", "nsubjpass") for d in cj.children):
+                    and any(d.dep_ in ("nsubj", "nsubjpass", "expl") for d in cj.children):
                 toks = [t for t in verb.doc[toks[0].i:cj.right_edge.i + 1]]
         acc = [t.i for t in toks if t.lower_ == "according" and t.i > c.i]
         # '..., while 22 percent said ...': a contrast the writer appends is not what was said
@@ -1560,7 +1560,7 @@ class _Article:
                 conj = t.head if t.head.i > t.i else next((c for c in t.head.children if c.dep_ == "conj"
                                                            and c.i > t.i), None)
                 if conj is not None and conj.pos_ == "VERB" and _lemma(conj) in REPORTING_VERBS \
-                        and t.head.i != cue.i and not any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children):
+                        and _lemma(conj) not in _STANCE and t.head.i != cue.i and not any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children):
                     cut = prev if prev.text == "," else t
                     if cut is t:
                         return base + toks[k - 1].idx + len(toks[k - 1].text)
