@@ -694,3 +694,13 @@ def test_coordinated_clause_with_there_is_reported_too():
                             "by a bomb, and there was no evidence yet that it was an act of terrorism.")
     (q,) = [q for q in quotes if q.cue == "said"]
     assert q.quote.endswith("no evidence yet that it was an act of terrorism")
+
+
+def test_clause_after_the_cue_when_an_aside_before_the_speaker_is_hung_on_it_too():
+    text = ("At his rallies, Trump primes supporters not to trust the media and cites the crowds themselves as an "
+            "example: He says news outlets undercount his supporters, just to undermine him.")
+    (q,) = [q for q in extract_quotes(text) if q.cue == "says"]
+    assert q.quote == "news outlets undercount his supporters, just to undermine him"
+    # a quoted first part still makes one quote with the part after the cue
+    (q,) = extract_quotes('"We will fight," he said, "and we will win."')
+    assert q.quote.startswith("We will fight") and q.quote.endswith("we will win.")

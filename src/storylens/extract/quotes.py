@@ -788,6 +788,12 @@ def _content_tokens(verb, lemma: str):
     ccomps = [c for c in verb.children if c.dep_ == "ccomp"]
     if len(ccomps) > 1 and ccomps[0].i < verb.i and doc[ccomps[0].right_edge.i + 1].text == ";":
         ccomps = ccomps[1:]
+    elif len(ccomps) > 1 and ccomps[0].i < verb.i < ccomps[-1].i and any(
+            d.dep_ in ("nsubj", "nsubjpass") and ccomps[0].right_edge.i < d.i < verb.i for d in verb.children) \
+            and not any(t.text in _DQ or t.text == "''" for t in ccomps[0].subtree):
+        # "A, B - X said C" with both clauses hung on the cue: the subject between them shows that C,
+        # after the cue, is what X said (not when A is quoted: '"A," X said, "C"' is one quote)
+        ccomps = [c for c in ccomps if c.i > verb.i]
     if ccomps:
         c = ccomps[0]
         toks = list(c.subtree)
