@@ -704,3 +704,14 @@ def test_clause_after_the_cue_when_an_aside_before_the_speaker_is_hung_on_it_too
     # a quoted first part still makes one quote with the part after the cue
     (q,) = extract_quotes('"We will fight," he said, "and we will win."')
     assert q.quote.startswith("We will fight") and q.quote.endswith("we will win.")
+
+
+def test_writers_hedges_are_nobodys_statement():
+    assert extract_quotes("That said, a loss in this state would provide a sour end to her campaign.") == []
+    assert extract_quotes("It is too soon to say whether her policies will prove successful.") == []
+    assert [q.quote for q in extract_quotes("Critics say her policies will fail.")] == ["her policies will fail"]
+
+
+def test_circumstance_clause_after_the_cue_is_not_the_content():
+    (q,) = extract_quotes("“His legend will live on,” Spencer said, as a few young fighters worked out inside the gym.")
+    assert (q.canonical_speaker, q.kind, q.quote) == ("Spencer", "direct", "His legend will live on")

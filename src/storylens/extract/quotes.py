@@ -782,10 +782,32 @@ def _trailing_cut(toks, head):
             return [x for x in toks if x.i < prev.i]
     return toks
 
+def _writers_idiom(tok, lemma: str) -> bool:
+    """"That said, ..." and "it is fair (too soon, hard) to say ...": the writer's own hedges, nobody's
+    statement."""
+    if lemma != "say":
+        return False
+    doc = tok.doc
+    if tok.i + 1 < len(doc) and doc[tok.i + 1].text == "," and tok.i >= 1 and doc[tok.i - 1].lower_ in ("that", "this") \
+            and doc[tok.i - 1].head.i == tok.i and doc[tok.i - 1].i == tok.left_edge.i:
+        return True
+    if tok.dep_ == "xcomp" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+        h = tok.head
+        while h.dep_ in ("acomp", "advmod", "xcomp") and h.head is not h:
+            h = h.head
+        return any(c.dep_ == "nsubj" and c.lower_ == "it" for c in h.children) and (h.lower_ in _BE or h.lower_.startswith("seem"))
+    return False
+
+
+_CIRCUMSTANCE = frozenset("as when while after before because since until once although though".split())
+
+
 def _content_tokens(verb, lemma: str):
     # the first clause, unless a semicolon cuts it off from the cue ('A; most said B')
     doc = verb.doc
-    ccomps = [c for c in verb.children if c.dep_ == "ccomp"]
+    # a clause opened by "as", "when", "because" ... is a circumstance, not what was said
+    ccomps = [c for c in verb.children if c.dep_ == "ccomp" and not (c.i > verb.i and any(
+        m.dep_ == "mark" and m.lower_ in _CIRCUMSTANCE for m in c.children))]
     if len(ccomps) > 1 and ccomps[0].i < verb.i and doc[ccomps[0].right_edge.i + 1].text == ";":
         ccomps = ccomps[1:]
     elif len(ccomps) > 1 and ccomps[0].i < verb.i < ccomps[-1].i and any(
@@ -1016,6 +1038,8 @@ class _Article:
                 continue
             low = tok.lower_
             lem = _lemma(tok)
+            if _writers_idiom(tok, lem):
+                continue
             if pos == "VERB":
                 subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
             elif pos == "NOUN":
@@ -1302,6 +1326,8 @@ class _Article:
         text, base = self.text, unit.start
         self._base = base
         subj = self._speaker_token(doc, base, tok)
+        if _writers_idiom(tok, lemma):
+            return
         cue_s = base + tok.idx
         cue_e = cue_s + len(tok.text)
         # particles ("point out") and "in a statement" stay outside the cue span
