@@ -715,3 +715,15 @@ def test_writers_hedges_are_nobodys_statement():
 def test_circumstance_clause_after_the_cue_is_not_the_content():
     (q,) = extract_quotes("“His legend will live on,” Spencer said, as a few young fighters worked out inside the gym.")
     assert (q.canonical_speaker, q.kind, q.quote) == ("Spencer", "direct", "His legend will live on")
+
+
+@pytest.mark.parametrize("dash", ["―", "—", " -", " --"])
+def test_dash_and_name_closing_the_quotes_own_paragraph_give_its_speaker(dash):
+    text = (f"“Donald Trump scares me. His words make me fearful.”{dash} Krystal Correa\n"
+            f"“Maybe we can build a wall around him.”\u00a0{dash.strip()} Steve Quinlan.\n")
+    quotes = extract_quotes(text)
+    assert [(q.canonical_speaker, q.kind) for q in quotes] == [
+        ("Krystal Correa", "direct"), ("Steve Quinlan", "direct")]
+    s, e = quotes[0].speaker_span
+    assert text[s:e] == "Krystal Correa"
+    assert quotes[0].quote == "Donald Trump scares me. His words make me fearful."

@@ -2009,6 +2009,30 @@ class _Article:
                                   " ".join(words), None, s0, e0, [(s0, e0)], pi - 1))
             for g in segs:
                 g.used = True
+        for pi, (ps, pe) in enumerate(self.paras):
+            segs = [g for g in self.segs if g.para == pi]
+            if not segs or segs[0].open_mark != ps or segs[-1].close_mark is None:
+                continue
+            k0 = k = _mark_end(self.qv, segs[-1].close_mark)
+            while k < pe and (text[k].isspace() or text[k] == ","):
+                k += 1
+            m = _DASH_SRC.match(text, k, pe) if k < pe and (text[k] in "—–―‒" or k > k0) else None
+            if m is None or text[m.end(1):pe].strip(" .,\xa0\t") or len(m.group(1).split()) < 2:
+                continue
+            s0, e0 = min(g.start for g in segs), max(g.end for g in segs)
+            over = [a for a in self.atts if a.start < e0 and s0 < a.end]
+            if any(a.cue and not a.from_prev and a.cue != "-" for a in over):
+                continue
+            words = m.group(1).rstrip(".").split()
+            ns = m.start(1)
+            ne = ns + len(" ".join(words))
+            while len(words) > 1 and words[0].lower() in _HONORIFICS:
+                words = words[1:]
+            self.atts = [a for a in self.atts if a not in over]
+            self.atts.append(_Att("―", (k, k + 1), (ns, ne), "PERSON", " ".join(words), None, s0, e0,
+                                  [(s0, e0)], pi))
+            for g in segs:
+                g.used = True
 
     def _multi_paragraph(self) -> None:
         """Extend a quote over the paragraphs its quote marks run on into."""
@@ -2133,7 +2157,7 @@ class _Article:
 _NOT_LABELS = frozenset("update updated note editor correction photo photos video watch related read more see also "
                         "source sources credit caption image file breaking live tags topics the a an".split())
 # a paragraph '- Hillary Clinton.' / '—President Obama, tweeting after ...' naming who said the quote above it
-_DASH_SRC = re.compile(r"[-—–]{1,2}\s*((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)")
+_DASH_SRC = re.compile(r"[-—–―‒]{1,2}\s*((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)")
 _NAME_RE = re.compile(r"\b(?:[A-Z][a-z]+\.? ){1,3}[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 _NOT_NAME = frozenset(
     "the a an in on at for and but if when while after before as this that these those it he she they we "
