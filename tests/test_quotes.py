@@ -727,3 +727,11 @@ def test_dash_and_name_closing_the_quotes_own_paragraph_give_its_speaker(dash):
     s, e = quotes[0].speaker_span
     assert text[s:e] == "Krystal Correa"
     assert quotes[0].quote == "Donald Trump scares me. His words make me fearful."
+
+
+@pytest.mark.parametrize("dateline", ["WASHINGTON -- ", "BAGHDAD (Reuters) - ", "NEW YORK, N.Y. — "])
+def test_dateline_is_not_the_speaker(dateline):
+    text = dateline + "President Obama, dedicating the museum on Saturday, said it would tell an American story."
+    (q,) = extract_quotes(text)
+    assert (q.canonical_speaker, q.quote) == ("Obama", "it would tell an American story")
+    assert text[q.speaker_span[0]:q.speaker_span[1]] == "President Obama"

@@ -367,9 +367,17 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# "WASHINGTON -- ", "BAGHDAD (Reuters) - ", "NEW YORK, N.Y. — ": a dateline opening a paragraph
+_DATELINE = re.compile(r"[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
+                       r"(?: \([A-Za-z. ]{1,30}\))? ?(?:--|—|–|-) ?")
+
+
 def _sentences(text: str, ps: int, pe: int) -> list[tuple[int, int]]:
     out = []
     s = ps
+    d = _DATELINE.match(text, ps, pe)
+    if d is not None and d.end() < pe and text[d.end()].isupper():
+        s = d.end()  # the dateline is no part of the first sentence (nor its subject)
     for m in _SENT_END.finditer(text, ps, pe):
         dot = m.start()
         w = re.search(r"([A-Za-z.]+)$", text[max(ps, dot - 12):dot])
