@@ -735,3 +735,11 @@ def test_dateline_is_not_the_speaker(dateline):
     (q,) = extract_quotes(text)
     assert (q.canonical_speaker, q.quote) == ("Obama", "it would tell an American story")
     assert text[q.speaker_span[0]:q.speaker_span[1]] == "President Obama"
+
+
+def test_condition_between_cue_and_clause_is_part_of_the_content():
+    text = ("Cruz says no matter what unilateral action President Barack Obama takes on gun control, "
+            "“his word does not trump the Second Amendment.”")
+    (q,) = extract_quotes(text)
+    assert (q.canonical_speaker, q.kind) == ("Cruz", "mixed")
+    assert q.quote.startswith("no matter what unilateral action") and q.quote.endswith("Second Amendment.”")

@@ -807,6 +807,7 @@ def _writers_idiom(tok, lemma: str) -> bool:
     return False
 
 
+_CONDITION = frozenset("no unless even regardless".split())
 _CIRCUMSTANCE = frozenset("as when while after before because since until once although though".split())
 
 
@@ -827,6 +828,15 @@ def _content_tokens(verb, lemma: str):
     if ccomps:
         c = ccomps[0]
         toks = list(c.subtree)
+        if c.i > verb.i:
+            # "says no matter what Obama does, '...'", "said unless X acts, Y will ...": a condition hung
+            # on the cue between it and the clause is part of what was said
+            for d in verb.children:
+                if verb.i < d.i < c.i and d.dep_ in ("advcl", "advmod") and d.left_edge.i > verb.i \
+                        and doc[d.left_edge.i].lower_ in _CONDITION and d.right_edge.i - d.left_edge.i >= 2 \
+                        and all(t.is_punct for t in doc[d.right_edge.i + 1:toks[0].i]):
+                    toks = list(doc[d.left_edge.i:toks[-1].i + 1])
+                    break
         # "X says A, but B": a coordinated clause with its own subject is reported too
         for cj in verb.children:
             if cj.dep_ == "conj" and cj.i > c.i > verb.i and cj.pos_ in ("VERB", "AUX") \
