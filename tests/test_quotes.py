@@ -743,3 +743,31 @@ def test_condition_between_cue_and_clause_is_part_of_the_content():
     (q,) = extract_quotes(text)
     assert (q.canonical_speaker, q.kind) == ("Cruz", "mixed")
     assert q.quote.startswith("no matter what unilateral action") and q.quote.endswith("Second Amendment.”")
+
+
+def test_surname_takes_the_full_name_from_a_sentence_that_was_not_parsed():
+    text = ("Tom Clarke, a nursing home owner, bought the mines last year.\n"
+            "The plan works, Mr. Clarke said on Friday.")
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.canonical_speaker) == ("Mr. Clarke", "Tom Clarke")
+    # a capitalised word before a surname at the start of a sentence is no first name
+    (q,) = extract_quotes("Whether Clarke wins is unclear.\nThe plan works, Mr. Clarke said on Friday.")
+    assert q.canonical_speaker == "Clarke"
+
+
+def test_ner_windows_give_the_same_quotes_as_whole_sentences(monkeypatch):
+    from storylens.extract import quotes as Q
+
+    texts = [
+        '"We told Washington and the coalition in Baghdad that the strikes must stop before the talks in '
+        'Geneva resume next month," Army spokesperson Yahya Rasool said in a statement on Thursday.',
+        "Iran's Foreign Ministry spokesman Nasser Kanaani said the attack in Baghdad violated the sovereignty "
+        "of Iraq and was a reckless act by the United States that would not go unanswered.",
+        "WASHINGTON -- President Obama, speaking to reporters at the White House on Saturday, said the "
+        "museum would tell an American story.",
+    ]
+    windowed = Q.extract_quotes_many(texts)
+    monkeypatch.setattr(Q, "NER_WINDOW", None)
+    whole = Q.extract_quotes_many(texts)
+    assert windowed == whole
+    assert [q.canonical_speaker for qs in whole for q in qs] == ["Yahya Rasool", "Nasser Kanaani", "Obama"]

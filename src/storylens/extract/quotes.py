@@ -5,7 +5,9 @@ sentences that hold a quote mark, a cue verb from the lexicon, "according to" or
 are parsed with spaCy (:func:`storylens.nlp.get_nlp`), all articles' sentences in one
 batch. Only tok2vec, tagger and parser run on every such sentence; the coarse POS comes
 from the fine tags (the attribute ruler and lemmatizer are skipped) and NER runs only on
-sentences with a capitalised word. ``"''"`` (two apostrophes) counts as a quote mark.
+sentences whose entity types can matter (``_needs_ner``), and there only on windows of a few
+tokens around the capitalised words outside quoted text (``_ner``). ``"''"`` (two apostrophes)
+counts as a quote mark.
 
 Cues are speech verbs ("said", "told", "adding"), "according to", colons, and the
 long tail of stances, findings and wishes (PolNeAR's notion of attribution): "endorsed
@@ -970,6 +972,17 @@ class _Article:
         model = _cue_model() if _GEN_MODE == "model" else None
         self.gen_words = model["words"] if model is not None else None  # None: every word (collect mode)
         self.gen_out: list[tuple] = []  # "collect" mode: (start, end, speaker span, cue offset, features)
+
+    def quoted_in(self, unit: _Unit) -> list[tuple[int, int]]:
+        """Character ranges of quoted text inside ``unit``, relative to its start."""
+        order, out = self._seg_order, []
+        k = max(0, bisect.bisect_right(self._seg_starts, unit.start) - 1)
+        while k < len(order) and order[k].start < unit.end:
+            g = order[k]
+            if unit.start < g.end:
+                out.append((max(g.start, unit.start) - unit.start, min(g.end, unit.end) - unit.start))
+            k += 1
+        return out
 
     # -- one parsed sentence
     def add_doc(self, unit: _Unit, doc) -> None:
@@ -2100,15 +2113,42 @@ class _Article:
                 if n not in lst:
                     lst.append(n)
 
-        def expand(name: str) -> str | None:
+        text_names: dict[str, list[tuple[int, str]]] | None = None
+
+        def expand(name: str, at: int | None = None, kind: str = "PERSON") -> str | None:
+            nonlocal text_names
             toks = name.split()
             cands = [c for c in full.get(toks[-1].lower(), []) if len(c.split()) > len(toks)
                      and c.lower().endswith(name.lower())]
-            return max(cands, key=len) if cands else None
+            if cands:
+                return max(cands, key=len)
+            # no longer form among the names NER saw: for a bare surname, a "First [M.] Last" in the text
+            # ("Tom Clarke" in a sentence that was not parsed, or inside quoted words), the nearest one
+            # before ``at`` (else the first one after)
+            if len(toks) != 1 or kind not in ("PERSON", "NAME"):
+                return None
+            if text_names is None:
+                text_names = {}
+                # a first name is no word the article also writes in lower case ("Whether Clinton")
+                lower = {w for w in _WORD.findall(self.text) if w.islower()}
+                for m in _FULL_NAME_RE.finditer(self.text):
+                    words = m.group(0).split()
+                    first = words[0].lower()
+                    prev = self.text[max(0, m.start() - 30):m.start()].split()
+                    if first in _NOT_FIRST or first in lower or first in _stop_words() \
+                            or any(w.lower() in _ORG_HEADS for w in words) or (prev and prev[-1][:1].isupper()
+                                                                           and prev[-1][-1:].isalpha()):
+                        continue
+                    text_names.setdefault(words[-1].lower(), []).append((m.start(), m.group(0)))
+            hits = text_names.get(toks[-1].lower(), ())
+            if not hits:
+                return None
+            before = [h for h in hits if at is None or h[0] < at]
+            return (before[-1] if before else hits[0])[1]
 
         for a in self.atts:
             if a.canonical and a.spk_type in ("PERSON", "NAME", "ORG", "GPE", "NORP") and len(a.canonical.split()) <= 2:
-                longer = expand(a.canonical)
+                longer = expand(a.canonical, a.spk_span[0] if a.spk_span else a.start, a.spk_type)
                 if longer:
                     a.canonical, a.spk_type = longer, "PERSON"
                     if a.role is None:
@@ -2177,6 +2217,23 @@ _NOT_LABELS = frozenset("update updated note editor correction photo photos vide
 # a paragraph '- Hillary Clinton.' / '—President Obama, tweeting after ...' naming who said the quote above it
 _DASH_SRC = re.compile(r"[-—–―‒]{1,2}\s*((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)")
 _NAME_RE = re.compile(r"\b(?:[A-Z][a-z]+\.? ){1,3}[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+# "Tom Clarke", "Donald J. Trump": a first name, an optional initial and a surname, not part of a longer
+# run of capitalised words (checked where it is used); the first word must not be one of _NOT_FIRST
+_FULL_NAME_RE = re.compile(r"(?<![\w.’'-])[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b(?!-| [A-Z]|\.[A-Z])")
+_NOT_FIRST = frozenset(
+    "the a an in on at for and but if when while after before as this that these those it he she they we his her "
+    "their our what why how where who although though unlike by no yes say even so yet because since until once "
+    "also then than with without from into over under about many some most all one fellow rival democrat "
+    "democratic republican candidate former new last first next dear".split()
+    + _WEEKDAYS.split() + _MONTHS.split()
+) | _TITLES | _HONORIFICS
+def _stop_words() -> frozenset:
+    """spaCy's English stop words ("whether", "beyond", ...): never a first name."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return STOP_WORDS
+
+
 _NOT_NAME = frozenset(
     "the a an in on at for and but if when while after before as this that these those it he she they we "
     "his her their our mr mrs ms dr sen rep gov gen president senator secretary former new last first".split()
@@ -2276,7 +2333,8 @@ def _extract_serial(texts: list[str], batch_size: int = 256) -> list[list[Quote]
     arts = [_Article(t) for t in texts]
     jobs = [(ai, u) for ai, a in enumerate(arts) for u in a.parse_units]
     if jobs:
-        docs = _parse([arts[ai].text[u.start:u.end] for ai, u in jobs], batch_size)
+        quoted = [arts[ai].quoted_in(u) for ai, u in jobs]
+        docs = _parse([arts[ai].text[u.start:u.end] for ai, u in jobs], batch_size, quoted)
         for (ai, u), doc in zip(jobs, docs):
             arts[ai].add_doc(u, doc)
     return [a.finish() for a in arts]
@@ -2310,7 +2368,12 @@ def _extract_parallel(texts: list[str], batch_size: int, n_process: int) -> list
 _PARSE_PIPES = ("tok2vec", "tagger", "parser")
 
 
-def _parse(strings: list[str], batch_size: int = 256) -> list:
+#: NER looks at windows of this many tokens around each capitalised word or number outside quoted
+#: text (None: whole sentences)
+NER_WINDOW: int | None = 6
+
+
+def _parse(strings: list[str], batch_size: int = 256, quoted: list | None = None) -> list:
     nlp = get_nlp()
     names = set(nlp.pipe_names)
     if not set(_PARSE_PIPES) <= names:  # an unexpected model: run it whole
@@ -2321,10 +2384,55 @@ def _parse(strings: list[str], batch_size: int = 256) -> list:
     for d in docs:
         _set_pos(d)
     if "ner" in names:
-        need = [d for d in docs if _may_name(d) and _needs_ner(d)]
-        for _ in nlp.get_pipe("ner").pipe(need, batch_size=batch_size):
-            pass
+        need = [(k, d) for k, d in enumerate(docs) if _may_name(d) and _needs_ner(d)]
+        _ner(nlp, need, quoted, batch_size)
     return docs
+
+
+def _ner(nlp, need, quoted, batch_size: int) -> None:
+    """spaCy's NER on the sentences ``need`` ((index, doc) pairs), each cut to the windows of NER_WINDOW
+    tokens around its capitalised words and numbers outside quoted text (``quoted[index]``: character
+    ranges): entity labels depend on a few tokens of context, so the windows give the same entities
+    where they matter (speakers and their neighbours) for less work than whole sentences."""
+    from spacy.tokens import Doc, Span
+
+    ner = nlp.get_pipe("ner")
+    k = NER_WINDOW
+    whole, subs, owners = [], [], []
+    for i, d in need:
+        if k is None:
+            whole.append(d)
+            continue
+        q = quoted[i] if quoted else ()
+        ws: list[list[int]] = []
+        n = len(d)
+        for t in d:
+            c = t.text[:1]
+            if not (c.isupper() or c.isdigit()) or any(a <= t.idx < b for a, b in q):
+                continue
+            lo, hi = max(0, t.i - k), min(n, t.i + k + 1)
+            if ws and lo <= ws[-1][1]:
+                ws[-1][1] = max(ws[-1][1], hi)
+            else:
+                ws.append([lo, hi])
+        if not ws and ":" not in d.text:
+            continue  # every name is inside quoted words
+        if not ws or sum(hi - lo for lo, hi in ws) >= 0.8 * n:
+            whole.append(d)
+            continue
+        for lo, hi in ws:
+            toks = d[lo:hi]
+            subs.append(Doc(nlp.vocab, words=[t.text for t in toks], spaces=[bool(t.whitespace_) for t in toks]))
+            owners.append((d, lo))
+    for _ in ner.pipe(whole, batch_size=batch_size):
+        pass
+    found: dict[int, tuple] = {}
+    for sd in ner.pipe(subs, batch_size=batch_size):
+        pass
+    for sd, (d, lo) in zip(subs, owners):
+        found.setdefault(id(d), (d, []))[1].extend((lo + e.start, lo + e.end, e.label) for e in sd.ents)
+    for d, spans in found.values():
+        d.ents = [Span(d, a, b, label=lab) for a, b, lab in spans]
 
 
 def merge_story_quotes(items):
