@@ -48,7 +48,7 @@ OUT = BENCH.parent / "src" / "storylens" / "data" / "quotes_cues.json"
 
 
 def parse_with_cache(path: str | None):
-    """Q._parse, with the parses kept in ``path`` (a pickle of strings and a DocBin) when given."""
+    """Q._parse, with the parses kept in ``path`` (a pickle of keys and a DocBin) when given."""
     if not path:
         return Q._parse
     from spacy.tokens import DocBin
@@ -58,16 +58,21 @@ def parse_with_cache(path: str | None):
         strings, data = pickle.load(open(path, "rb"))
         cache.update(zip(strings, DocBin().from_bytes(data).get_docs(get_nlp().vocab)))
 
-    def parse(strings, batch_size=256):
-        miss = [s for s in dict.fromkeys(strings) if s not in cache]
+    def parse(strings, batch_size=256, quoted=None):
+        # NER looks at the quoted ranges too, so they are part of the key
+        quoted = quoted or [()] * len(strings)
+        keys = [s + "\x00" + repr(list(q)) for s, q in zip(strings, quoted)]
+        miss = [k for k in dict.fromkeys(keys) if k not in cache]
         if miss:
-            cache.update(zip(miss, Q._parse(miss, batch_size)))
+            at = {k: i for i, k in enumerate(keys)}
+            cache.update(zip(miss, Q._parse([strings[at[k]] for k in miss], batch_size,
+                                            [quoted[at[k]] for k in miss])))
             db = DocBin(store_user_data=False)
-            keys = list(cache)
-            for k in keys:
+            names = list(cache)
+            for k in names:
                 db.add(cache[k])
-            pickle.dump((keys, db.to_bytes()), open(path, "wb"))
-        return [cache[s] for s in strings]
+            pickle.dump((names, db.to_bytes()), open(path, "wb"))
+        return [cache[k] for k in keys]
 
     return parse
 
