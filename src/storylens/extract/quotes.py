@@ -793,20 +793,22 @@ def _trailing_cut(toks, head):
             return [x for x in toks if x.i < prev.i]
     return toks
 
+
 def _writers_idiom(tok, lemma: str) -> bool:
     """"That said, ..." and "it is fair (too soon, hard) to say ...": the writer's own hedges, nobody's
     statement."""
     if lemma != "say":
         return False
     doc = tok.doc
-    if tok.i + 1 < len(doc) and doc[tok.i + 1].text == "," and tok.i >= 1 and doc[tok.i - 1].lower_ in ("that", "this") \
+    if 1 <= tok.i < len(doc) - 1 and doc[tok.i + 1].text == "," and doc[tok.i - 1].lower_ in ("that", "this") \
             and doc[tok.i - 1].head.i == tok.i and doc[tok.i - 1].i == tok.left_edge.i:
         return True
     if tok.dep_ == "xcomp" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
         h = tok.head
         while h.dep_ in ("acomp", "advmod", "xcomp") and h.head is not h:
             h = h.head
-        return any(c.dep_ == "nsubj" and c.lower_ == "it" for c in h.children) and (h.lower_ in _BE or h.lower_.startswith("seem"))
+        return (h.lower_ in _BE or h.lower_.startswith("seem")) \
+            and any(c.dep_ == "nsubj" and c.lower_ == "it" for c in h.children)
     return False
 
 
@@ -1357,9 +1359,9 @@ class _Article:
     def _verb(self, unit: _Unit, doc, tok, lemma: str) -> None:
         text, base = self.text, unit.start
         self._base = base
-        subj = self._speaker_token(doc, base, tok)
         if _writers_idiom(tok, lemma):
             return
+        subj = self._speaker_token(doc, base, tok)
         cue_s = base + tok.idx
         cue_e = cue_s + len(tok.text)
         # particles ("point out") and "in a statement" stay outside the cue span
@@ -1605,7 +1607,8 @@ class _Article:
 
         Cut before ", adding ..." / ", referring to ..." (a reporting participle after a comma) and
         before "and said ..." (a coordinated reporting verb with no subject of its own): each starts
-        an attribution of its own. Never inside quote marks.
+        an attribution of its own. Not before a coordinated stance verb ("say he posed a threat and
+        refused to ..."): that shares the content's subject. Never inside quote marks.
         """
         toks = [t for t in doc if cs <= base + t.idx < ce]
         if len(toks) < 3:
@@ -1624,7 +1627,8 @@ class _Article:
                 conj = t.head if t.head.i > t.i else next((c for c in t.head.children if c.dep_ == "conj"
                                                            and c.i > t.i), None)
                 if conj is not None and conj.pos_ == "VERB" and _lemma(conj) in REPORTING_VERBS \
-                        and _lemma(conj) not in _STANCE and t.head.i != cue.i and not any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children):
+                        and _lemma(conj) not in _STANCE and t.head.i != cue.i \
+                        and not any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children):
                     cut = prev if prev.text == "," else t
                     if cut is t:
                         return base + toks[k - 1].idx + len(toks[k - 1].text)
