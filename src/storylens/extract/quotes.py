@@ -2020,55 +2020,49 @@ class _Article:
                 g.used = True
 
     def _dash_sources(self) -> None:
-        """'"...quote..."' followed by a paragraph '- Hillary Clinton.': the dash line names the speaker of
-        the quote that makes up the paragraph before it (unless a cue there already gives one)."""
+        """A dash and a name naming the speaker of the quote that makes up a paragraph (unless a cue
+        there already gives one): on the next paragraph ('- Hillary Clinton.') or closing the quote's
+        own paragraph ('"..." ― Sonya Herridge')."""
         text = self.text
+        by_para: dict[int, list[_Seg]] = {}
+        for g in self.segs:
+            by_para.setdefault(g.para, []).append(g)
         for pi in range(1, len(self.paras)):
             ps, pe = self.paras[pi]
             m = _DASH_SRC.match(text, ps, pe)
             if m is None or len(_WORD.findall(text[ps:pe])) > 12:
                 continue
-            segs = [g for g in self.segs if g.para == pi - 1]
-            if not segs or segs[0].open_mark != self.paras[pi - 1][0]:
-                continue
-            s0, e0 = min(g.start for g in segs), max(g.end for g in segs)
-            over = [a for a in self.atts if a.start < e0 and s0 < a.end]
-            if any(a.cue and not a.from_prev for a in over):
-                continue
-            words = m.group(1).rstrip(".").split()
-            ns = m.start(1)
-            ne = ns + len(" ".join(words)) if text[ns:].startswith(" ".join(words)) else m.end(1)
-            while len(words) > 1 and words[0].lower() in _HONORIFICS:
-                words = words[1:]
-            self.atts = [a for a in self.atts if a not in over]
-            self.atts.append(_Att("-", (m.start(), m.start() + 1), (ns, ne), "PERSON" if len(words) >= 2 else "NAME",
-                                  " ".join(words), None, s0, e0, [(s0, e0)], pi - 1))
-            for g in segs:
-                g.used = True
+            segs = by_para.get(pi - 1)
+            if segs and segs[0].open_mark == self.paras[pi - 1][0]:
+                self._dash_attribution(segs, m, "-", m.start(), pi - 1)
         for pi, (ps, pe) in enumerate(self.paras):
-            segs = [g for g in self.segs if g.para == pi]
+            segs = by_para.get(pi)
             if not segs or segs[0].open_mark != ps or segs[-1].close_mark is None:
                 continue
             k0 = k = _mark_end(self.qv, segs[-1].close_mark)
             while k < pe and (text[k].isspace() or text[k] == ","):
                 k += 1
             m = _DASH_SRC.match(text, k, pe) if k < pe and (text[k] in "—–―‒" or k > k0) else None
-            if m is None or text[m.end(1):pe].strip(" .,\xa0\t") or len(m.group(1).split()) < 2:
-                continue
-            s0, e0 = min(g.start for g in segs), max(g.end for g in segs)
-            over = [a for a in self.atts if a.start < e0 and s0 < a.end]
-            if any(a.cue and not a.from_prev and a.cue != "-" for a in over):
-                continue
-            words = m.group(1).rstrip(".").split()
-            ns = m.start(1)
-            ne = ns + len(" ".join(words))
-            while len(words) > 1 and words[0].lower() in _HONORIFICS:
-                words = words[1:]
-            self.atts = [a for a in self.atts if a not in over]
-            self.atts.append(_Att("―", (k, k + 1), (ns, ne), "PERSON", " ".join(words), None, s0, e0,
-                                  [(s0, e0)], pi))
-            for g in segs:
-                g.used = True
+            if m is not None and not text[m.end(1):pe].strip(" .,\xa0\t") and len(m.group(1).split()) >= 2:
+                self._dash_attribution(segs, m, "―", k, pi)
+
+    def _dash_attribution(self, segs: list[_Seg], m, cue: str, at: int, para: int) -> None:
+        """The quote made of ``segs`` goes to the name ``m`` matched (``_DASH_SRC``), with ``cue`` at
+        ``at``; a name closing the quote's paragraph ("―") takes over from a dash line ("-")."""
+        s0, e0 = min(g.start for g in segs), max(g.end for g in segs)
+        over = [a for a in self.atts if a.start < e0 and s0 < a.end]
+        if any(a.cue and not a.from_prev and not (cue == "―" and a.cue == "-") for a in over):
+            return
+        words = m.group(1).rstrip(".").split()
+        ns = m.start(1)
+        ne = ns + len(" ".join(words)) if self.text[ns:].startswith(" ".join(words)) else m.end(1)
+        while len(words) > 1 and words[0].lower() in _HONORIFICS:
+            words = words[1:]
+        self.atts = [a for a in self.atts if a not in over]
+        self.atts.append(_Att(cue, (at, at + 1), (ns, ne), "PERSON" if len(words) >= 2 else "NAME",
+                              " ".join(words), None, s0, e0, [(s0, e0)], para))
+        for g in segs:
+            g.used = True
 
     def _multi_paragraph(self) -> None:
         """Extend a quote over the paragraphs its quote marks run on into."""
@@ -2140,7 +2134,7 @@ class _Article:
                     words = m.group(0).split()
                     first = words[0].lower()
                     prev = self.text[max(0, m.start() - 30):m.start()].split()
-                    if first in _NOT_FIRST or first in lower or first in _stop_words() \
+                    if first in _not_first() or first in lower \
                             or any(w.lower() in _ORG_HEADS for w in words) or (prev and prev[-1][:1].isupper()
                                                                            and prev[-1][-1:].isalpha()):
                         continue
@@ -2223,28 +2217,23 @@ _NOT_LABELS = frozenset("update updated note editor correction photo photos vide
 _DASH_SRC = re.compile(r"[-—–―‒]{1,2}\s*((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)")
 _NAME_RE = re.compile(r"\b(?:[A-Z][a-z]+\.? ){1,3}[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
 # "Tom Clarke", "Donald J. Trump": a first name, an optional initial and a surname, not part of a longer
-# run of capitalised words (checked where it is used); the first word must not be one of _NOT_FIRST
+# run of capitalised words (checked where it is used); the first word must not be in _not_first()
 _FULL_NAME_RE = re.compile(r"(?<![\w.’'-])[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b(?!-| [A-Z]|\.[A-Z])")
-_NOT_FIRST = frozenset(
-    "the a an in on at for and but if when while after before as this that these those it he she they we his her "
-    "their our what why how where who although though unlike by no yes say even so yet because since until once "
-    "also then than with without from into over under about many some most all one fellow rival democrat "
-    "democratic republican candidate former new last first next dear".split()
-    + _WEEKDAYS.split() + _MONTHS.split()
-) | _TITLES | _HONORIFICS
-@functools.lru_cache(maxsize=1)
-def _stop_words() -> frozenset:
-    """spaCy's English stop words ("whether", "beyond", ...): never a first name."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
-
-
 _NOT_NAME = frozenset(
     "the a an in on at for and but if when while after before as this that these those it he she they we "
     "his her their our mr mrs ms dr sen rep gov gen president senator secretary former new last first".split()
     + _WEEKDAYS.split() + _MONTHS.split()
 ) | _TITLES
+
+
+@functools.lru_cache(maxsize=1)
+def _not_first() -> frozenset:
+    """Words that are no first name: spaCy's English stop words ("whether", "beyond", ...), the words
+    that open no name (_NOT_NAME), honorifics, and a few words written before names."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | _NOT_NAME | _HONORIFICS | frozenset(
+        "unlike yes fellow rival democrat democratic republican candidate dear".split())
 
 
 def _drop_nested(quotes: list[Quote]) -> list[Quote]:
